@@ -72,12 +72,12 @@ export interface Outcome {
 export type AlgorithmState = readonly number[];
 
 export interface StepResult {
-  /** the new state; the very same array as the input when the call was denied */
-  readonly state: AlgorithmState;
+  /** the new state; the very same value as the input when the call was denied */
+  readonly state: AlgorithmState | null;
   readonly outcome: Outcome;
   /**
-   * Absolute time (ms) from which the state is equivalent to no state at all,
-   * so a store may drop it. Used for in-memory eviction and Redis TTLs.
+   * Absolute time (ms) from which the new state is equivalent to no state at all, so a store may
+   * drop it (in-memory eviction, Redis TTLs). Stores write nothing for a denied call.
    */
   readonly expiresAt: number;
 }
