@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   UNAUTHORIZED: { status: 401, title: 'Missing or invalid admin token' },
   ADMIN_DISABLED: { status: 403, title: 'Admin routes are disabled' },
   NOT_FOUND: { status: 404, title: 'Not found' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   STORE_UNAVAILABLE: { status: 503, title: 'Counter store unavailable' },
   CONTROL_PLANE_UNAVAILABLE: { status: 503, title: 'Control plane unavailable; nothing was written' },
   INTERNAL: { status: 500, title: 'Internal error' },
@@ -80,5 +82,39 @@ export class ControlPlaneUnavailableError extends RateLimiterError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ControlPlaneUnavailableError';
+  }
+}
+
+/** The request body has a media type the route does not accept (JSON only). */
+export class UnsupportedMediaTypeError extends RateLimiterError {
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE' as const;
+  constructor(message = 'the request body must be application/json') {
+    super(message);
+    this.name = 'UnsupportedMediaTypeError';
+  }
+}
+
+/** The request body is larger than the server accepts. */
+export class PayloadTooLargeError extends RateLimiterError {
+  readonly code = 'PAYLOAD_TOO_LARGE' as const;
+  constructor(message = 'the request body is too large') {
+    super(message);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+/**
+ * Invalid start-up configuration (environment or config file). Not an HTTP error: the process
+ * prints the message, which lists every problem, and exits. `field` is the variable name.
+ */
+export class SettingsError extends Error {
+  readonly problems: readonly FieldProblem[];
+  constructor(problems: readonly FieldProblem[]) {
+    super(
+      `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  - ${p.field}: ${p.message}`).join('\n'),
+    );
+    this.name = 'SettingsError';
+    this.problems = problems;
   }
 }

@@ -1,0 +1,90 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { RateLimiter } from './limiter/rate-limiter.js';
+import { createAdminGuard, type AdminAuthOptions } from './http/admin-auth.js';
+import { registerAllowRoutes } from './http/allow-routes.js';
+import { answerError, registerErrorHandling } from './http/error-handler.js';
+import { registerHealthRoutes, type ReadinessCheck } from './http/health-routes.js';
+import { registerLimitsRoutes } from './http/limits-routes.js';
+import { registerMetricsRoutes } from './http/metrics-routes.js';
+import { registerThrottleRoutes } from './http/throttle-routes.js';
+import { registerUsageRoutes } from './http/usage-routes.js';
+import { typeBoxValidatorCompiler } from './http/validator-compiler.js';
+import type { Logger } from './observability/logger.js';
+import type { Metrics } from './observability/metrics.js';
+
+export interface AppDeps {
+  readonly limiter: RateLimiter;
+  /** metrics (and the registry /metrics exposes) */
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly admin: AdminAuthOptions;
+  readonly readiness: ReadinessCheck;
+}
+
+/** Room for a 512-byte id fully percent-encoded (3 characters per byte). */
+const MAX_PARAM_LENGTH = 2048;
+/** A full batch of 1000 items with long ids fits. */
+const BODY_LIMIT = 4 * 1024 * 1024;
+
+/** The HTTP service around a RateLimiter. Never listens: main.ts does, tests use inject(). */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const logger: FastifyBaseLogger = deps.logger.child({ component: 'http' });
+  const app = Fastify({
+    loggerInstance: logger,
+    // one line per request at info level would swamp the logs at the rates this serves
+    logController: new LogController({ disableRequestLogging: true }),
+    // malformed percent-encoding in a path, answered before routing
+    frameworkErrors: (error, request, reply) => {
+      answerError(error, request, reply, deps.metrics);
+    },
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+  });
+
+  registerErrorHandling(app, deps.metrics);
+  // JSON only: a text/plain body is a 415, not a string handed to the validator
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.debug(
+      {
+        method: request.method,
+        route: request.routeOptions.url,
+        statusCode: reply.statusCode,
+        ms: reply.elapsedTime,
+      },
+      'request',
+    );
+    done();
+  });
+
+  void app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Adaptive rate limiter',
+        version: '1',
+        description:
+          'Asks whether a client may spend `cost` units now. Errors are RFC 9457 application/problem+json with a stable `code`.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  void app.register(swaggerUi, { routePrefix: '/docs' });
+
+  void app.register((api, _options, done) => {
+    api.setValidatorCompiler(typeBoxValidatorCompiler);
+    const adminGuard = createAdminGuard(deps.admin);
+    registerAllowRoutes(api, deps);
+    registerUsageRoutes(api, deps);
+    registerLimitsRoutes(api, { limiter: deps.limiter, adminGuard });
+    registerThrottleRoutes(api, { limiter: deps.limiter, adminGuard });
+    registerHealthRoutes(api, { readiness: deps.readiness });
+    registerMetricsRoutes(api, { registry: deps.metrics.registry });
+    done();
+  });
+
+  return app;
+}

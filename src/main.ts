@@ -1,0 +1,109 @@
+import { Registry } from 'prom-client';
+import { buildApp } from './app.js';
+import { SettingsError } from './errors.js';
+import { isLoopbackHost } from './http/admin-auth.js';
+import type { Readiness } from './http/health-routes.js';
+import { RateLimiter } from './limiter/rate-limiter.js';
+import { createLogger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import { describeSettings, loadSettings, type Settings } from './settings.js';
+import { buildStores } from './stores.js';
+import { systemClock } from './store/memory/system-clock.js';
+
+/** Longest a graceful shutdown may take before the process gives up and exits 1. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** Invalid configuration: print the one message listing every problem, exit 1. */
+function exitOnSettingsError(err: unknown): never {
+  if (err instanceof SettingsError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
+}
+
+function settingsOrExit(): Settings {
+  try {
+    return loadSettings(process.env);
+  } catch (err) {
+    return exitOnSettingsError(err);
+  }
+}
+
+/**
+ * The service process: the only place that reads the environment. Settings -> stores ->
+ * RateLimiter -> HTTP app -> listen; SIGTERM/SIGINT stop accepting, drain in-flight requests,
+ * close the stores and exit 0.
+ */
+async function main(): Promise<void> {
+  const settings = settingsOrExit();
+
+  const logger = createLogger({ level: settings.logLevel });
+  const stores = await buildStores(settings, { clock: systemClock, logger }).catch(exitOnSettingsError);
+
+  const metrics = createMetrics(new Registry());
+  const limiter = new RateLimiter({
+    counters: stores.counters,
+    config: stores.config,
+    clock: systemClock,
+    defaultAlgorithm: settings.defaultAlgorithm,
+    onDecision: metrics.recordDecision,
+  });
+
+  let shuttingDown = false;
+  const readiness = async (): Promise<Readiness> => {
+    const checks = await stores.checks();
+    if (shuttingDown) checks.process = 'shutting down';
+    const ready = !shuttingDown && Object.values(checks).every((c) => c === 'ok');
+    return { status: ready ? 'ready' : 'not-ready', checks };
+  };
+
+  const app = buildApp({
+    limiter,
+    metrics,
+    logger,
+    admin: { token: settings.adminToken, listenIsLoopback: isLoopbackHost(settings.host) },
+    readiness,
+  });
+
+  const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
+    if (shuttingDown) {
+      logger.warn({ signal }, 'second signal during shutdown: exiting now');
+      process.exit(1);
+    }
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down: no new connections, draining requests');
+    setTimeout(() => {
+      logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    await app.close();
+    await stores.close();
+    logger.info('stopped');
+    logger.flush(() => process.exit(0));
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, (s: NodeJS.Signals) => {
+      shutdown(s).catch((err: unknown) => {
+        logger.fatal({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+    });
+  }
+
+  if (!isLoopbackHost(settings.host) && settings.adminToken === undefined) {
+    logger.warn(
+      { host: settings.host },
+      'RL_ADMIN_TOKEN is not set and the host is not loopback: admin routes are disabled',
+    );
+  }
+  await app.listen({ port: settings.port, host: settings.host });
+  logger.info({ settings: describeSettings(settings) }, 'rate limiter ready');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `start-up failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});
