@@ -1,0 +1,97 @@
+-- Shared by the entry scripts (allow.lua, peek.lua): the call's arguments, its clock, the state
+-- codec and the reply encoding. The entries' headers document the layout parsed here.
+
+-- algorithm codes (ARGV) and key suffixes (KEYS), as in src/store/redis/counter-key.ts
+local ALGORITHMS = { fw = fixedWindow, sw = slidingWindow, sl = slidingLog, tb = tokenBucket, lb = leakyBucket }
+local REASON_CODES = { ok = 0, limit_exceeded = 1, cost_exceeds_limit = 2 }
+-- DESIGN §3: windows are 1 s .. 1 year; the scripts accept any millisecond count up to a year
+local MAX_WINDOW_MS = 31536000000
+-- every write expires this long after its state has become equivalent to no state
+local TTL_SLACK_MS = 1000
+
+local function argError(index, rule)
+  error({ err = 'RL_ARGS ARGV[' .. index .. '] ' .. rule })
+end
+
+local function integerArg(index, min, max)
+  local n = tonumber(ARGV[index])
+  if n == nil or n ~= math.floor(n) or n < min or n > max then
+    argError(index, 'must be an integer in [' .. string.format('%d', min) .. ', ' .. string.format('%d', max) .. ']')
+  end
+  return n
+end
+
+-- ms since the epoch: the explicit time in ARGV[1], or the Redis server's clock
+local function callTime()
+  if ARGV[1] ~= '' then return integerArg(1, 0, MAX_SAFE) end
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+
+-- one { algorithm, cost, limit, windowMs } per key, in KEYS order
+local function callItems()
+  if #KEYS < 1 or #ARGV ~= 1 + 4 * #KEYS then
+    error({ err = 'RL_ARGS expected 1 + 4 x ' .. #KEYS .. ' arguments for ' .. #KEYS .. ' keys, got ' .. #ARGV })
+  end
+  local items = {}
+  for i = 1, #KEYS do
+    local at = 2 + 4 * (i - 1)
+    local algorithm = ALGORITHMS[ARGV[at]]
+    if algorithm == nil then argError(at, 'must be one of fw, sw, sl, tb, lb') end
+    items[i] = {
+      algorithm = algorithm,
+      cost = integerArg(at + 1, 1, MAX_SAFE),
+      limit = integerArg(at + 2, 1, MAX_SAFE),
+      windowMs = integerArg(at + 3, 1, MAX_WINDOW_MS),
+    }
+  end
+  return items
+end
+
+-- the decoded state of every key (a MessagePack array of integers), false where there is none;
+-- all keys are read (and checked) before anything is written
+local function readStates()
+  local states = {}
+  for i = 1, #KEYS do
+    local key = KEYS[i]
+    if states[key] == nil then
+      local raw = redis.call('GET', key)
+      if raw then
+        local ok, state = pcall(cmsgpack.unpack, raw)
+        if not ok or type(state) ~= 'table' then error({ err = 'RL_STATE ' .. key .. ' does not hold counter state' }) end
+        states[key] = state
+      else
+        states[key] = false
+      end
+    end
+  end
+  return states
+end
+
+-- MessagePack keeps every integer up to 2^63 exact (tostring would round above 1e14).
+-- expiresAt is after now for every allowed call with consistent state; a stored state the
+-- algorithm does not expect (token-bucket's drained after its window shrank) can put it before,
+-- and SET refuses a TTL <= 0, so the TTL is never less than the slack.
+local function writeState(key, state, now, expiresAt)
+  local ttl = expiresAt - now
+  if ttl < 0 then ttl = 0 end
+  redis.call('SET', key, cmsgpack.pack(state), 'PX', ttl + TTL_SLACK_MS)
+end
+
+-- Redis turns a Lua number into a reply integer with a C cast to long long, which is undefined
+-- from 2^63 on. Only times can get there (token-bucket after a limit was lowered far below what
+-- was used: drain times up to 2^53 x one year in ms); a time past 2^53-1 ms (285,000 years) is
+-- replied as 2^53-1.
+local function replyTime(ms)
+  if ms > MAX_SAFE then return MAX_SAFE end
+  return ms
+end
+
+local function appendOutcome(reply, outcome)
+  local n = #reply
+  if outcome.allowed then reply[n + 1] = 1 else reply[n + 1] = 0 end
+  reply[n + 2] = outcome.remaining
+  reply[n + 3] = replyTime(outcome.resetMs)
+  reply[n + 4] = replyTime(outcome.retryAfterMs)
+  reply[n + 5] = REASON_CODES[outcome.reason]
+end
