@@ -1,3 +1,4 @@
+import { Cluster, type Redis } from 'ioredis';
 import { ALGORITHMS, type Outcome } from '../../core/types.js';
 import { RateLimiterError, StoreUnavailableError } from '../../errors.js';
 import type { CounterRequest, CounterStore } from '../counter-store.js';
@@ -45,25 +46,17 @@ export class RedisCounterStore implements CounterStore {
     this.#scripts = registerCounterScripts(this.#client);
   }
 
-  /** Resolves once the client is connected (commands fail fast until then), or rejects after timeoutMs. */
-  ready(timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<void> {
+  /**
+   * Resolves once the client is connected, on a Cluster to every primary (commands fail fast until
+   * then), or rejects with StoreUnavailableError after timeoutMs.
+   */
+  async ready(timeoutMs = DEFAULT_READY_TIMEOUT_MS): Promise<void> {
+    await whenReady(this.#client, timeoutMs);
     const client = this.#client;
-    if (client.status === 'ready') return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        client.off('ready', onReady);
-      };
-      const onReady = (): void => {
-        done();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new StoreUnavailableError(`Redis not ready within ${timeoutMs} ms (status ${client.status})`));
-      }, timeoutMs);
-      client.on('ready', onReady);
-    });
+    if (client instanceof Cluster) {
+      // primaries are connected lazily, and a command for one still connecting fails at once
+      await Promise.all(client.nodes('master').map((node) => whenReady(node, timeoutMs)));
+    }
   }
 
   async consume(request: CounterRequest): Promise<Outcome> {
@@ -129,4 +122,26 @@ export class RedisCounterStore implements CounterStore {
       clearTimeout(timer);
     }
   }
+}
+
+/** Resolves when `client` is ready (connecting it if it waits for a first command). */
+function whenReady(client: Redis | Cluster, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+    };
+    const onReady = (): void => {
+      done();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new StoreUnavailableError(`Redis not ready within ${timeoutMs} ms (status ${client.status})`));
+    }, timeoutMs);
+    client.on('ready', onReady);
+    // a lazy connection (Cluster nodes) starts on connect(); its failures reach the 'error' listeners
+    if (client.status === 'wait') client.connect().catch(() => undefined);
+  });
 }
