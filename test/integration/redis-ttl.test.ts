@@ -58,6 +58,31 @@ describe('Redis counter keys expire', () => {
     expect(await scanKeys()).toEqual([]);
   });
 
+  it('a denial lengthens the TTL when the state matters for longer, and never shortens it', async () => {
+    const key = (clientId: string, suffix: string): string => `${prefix}:v1:{${clientId}}:${suffix}`;
+    // token-bucket, 10 per second, all used: empty again within a second
+    await store.consume({ clientId: 'cut', algorithm: 'token-bucket', cost: 10, limit: 10, windowMs: WINDOW_MS });
+    expect(await raw.pttl(key('cut', 'tb'))).toBeLessThanOrEqual(WINDOW_MS + TTL_SLACK_MS);
+    // the limit cut to 1 per second: the same 10 units now take 10 s to drain
+    const cut = await store.consume({ clientId: 'cut', algorithm: 'token-bucket', cost: 1, limit: 1, windowMs: WINDOW_MS });
+    expect(cut).toMatchObject({ allowed: false, reason: 'limit_exceeded' });
+    expect(cut.resetMs).toBeGreaterThan(9 * WINDOW_MS);
+    const extended = await raw.pttl(key('cut', 'tb'));
+    expect(extended).toBeGreaterThan(WINDOW_MS + TTL_SLACK_MS);
+    expect(extended).toBeLessThanOrEqual(cut.resetMs + TTL_SLACK_MS);
+    // a denial under the old limit does not shorten it again
+    await store.consume({ clientId: 'cut', algorithm: 'token-bucket', cost: 10, limit: 10, windowMs: WINDOW_MS });
+    expect(await raw.pttl(key('cut', 'tb'))).toBeGreaterThan(WINDOW_MS + TTL_SLACK_MS);
+
+    // fixed-window, window lengthened from 1 s to 1 h: the running window stays open for the hour
+    await store.consume({ clientId: 'longer', algorithm: 'fixed-window', cost: 3, limit: 3, windowMs: WINDOW_MS });
+    const longer = await store.consume({ clientId: 'longer', algorithm: 'fixed-window', cost: 1, limit: 3, windowMs: 3_600_000 });
+    expect(longer).toMatchObject({ allowed: false, reason: 'limit_exceeded' });
+    expect(await raw.pttl(key('longer', 'fw'))).toBeGreaterThan(3_600_000 - WINDOW_MS);
+    await store.reset('cut');
+    await store.reset('longer');
+  });
+
   it('every key written has a TTL, and none is left once every window has passed', async () => {
     for (let client = 0; client < 20; client++) {
       for (const algorithm of ALGORITHMS) {

@@ -13,26 +13,42 @@
 -- Reply: 5 integers per item, in KEYS order: allowed (1/0), remaining (units), resetMs,
 --        retryAfterMs (ms, rounded up), reason (0 ok, 1 limit_exceeded, 2 cost_exceeds_limit).
 -- Writes: each key with an allowed item is SET to the state after its last allowed item
---         (MessagePack array of integers) with PX = (expiresAt - now) + 1000 ms, as if each
---         allowed item had written in turn; a call with no allowed item writes nothing.
+--         (MessagePack array of integers) with PX = (expiresAt - now) + 1000 ms; a denied item
+--         stores nothing, but lengthens the TTL of an existing key (PEXPIRE ... GT) to its own
+--         expiresAt + 1000 ms when the state matters for longer under the item's limit and
+--         window. The end result is that of each item writing in turn.
 -- Errors (nothing written): RL_ARGS <what>   malformed KEYS/ARGV
 --                           RL_STATE <key>   the key holds something that is not counter state
 
 local now = callTime()
 local items = callItems()
 local states = readStates()
-local writeOrder = {}
+-- per key touched: the expiry to give it, and whether its state is to be written
+local keyOrder = {}
 local expiresAtOf = {}
+local changed = {}
 local reply = {}
 for i, item in ipairs(items) do
   local key = KEYS[i]
   local state, outcome, expiresAt = item.algorithm.step(states[key] or nil, now, item.cost, item.limit, item.windowMs)
   if outcome.allowed then
-    if expiresAtOf[key] == nil then writeOrder[#writeOrder + 1] = key end
+    if expiresAtOf[key] == nil then keyOrder[#keyOrder + 1] = key end
+    -- a write replaces the TTL
     expiresAtOf[key] = expiresAt
+    changed[key] = true
     states[key] = state
+  elseif states[key] then
+    if expiresAtOf[key] == nil then
+      keyOrder[#keyOrder + 1] = key
+      expiresAtOf[key] = expiresAt
+    elseif expiresAt > expiresAtOf[key] then
+      expiresAtOf[key] = expiresAt
+    end
   end
   appendOutcome(reply, outcome)
 end
-for _, key in ipairs(writeOrder) do writeState(key, states[key], now, expiresAtOf[key]) end
+for _, key in ipairs(keyOrder) do
+  if changed[key] then writeState(key, states[key], now, expiresAtOf[key])
+  else extendState(key, now, expiresAtOf[key]) end
+end
 return reply

@@ -68,14 +68,28 @@ local function readStates()
   return states
 end
 
--- MessagePack keeps every integer up to 2^63 exact (tostring would round above 1e14).
--- expiresAt is after now for every allowed call with consistent state; a stored state the
--- algorithm does not expect (token-bucket's drained after its window shrank) can put it before,
--- and SET refuses a TTL <= 0, so the TTL is never less than the slack.
-local function writeState(key, state, now, expiresAt)
+-- PX / PEXPIRE argument for state that matters until expiresAt: (expiresAt - now) + slack.
+-- Never below the slack (a stored state the algorithm does not expect, like token-bucket's
+-- drained after its window shrank, can put expiresAt before now, and Redis refuses a TTL <= 0),
+-- and never past 2^53-1 (a Lua number passed to redis.call is formatted with %.17g: larger ones
+-- would not read back as integers; token-bucket drain times after a steep limit cut get there).
+local function ttlMs(now, expiresAt)
   local ttl = expiresAt - now
   if ttl < 0 then ttl = 0 end
-  redis.call('SET', key, cmsgpack.pack(state), 'PX', ttl + TTL_SLACK_MS)
+  if ttl > MAX_SAFE - TTL_SLACK_MS then ttl = MAX_SAFE - TTL_SLACK_MS end
+  return ttl + TTL_SLACK_MS
+end
+
+-- MessagePack keeps every integer up to 2^63 exact (tostring would round above 1e14).
+local function writeState(key, state, now, expiresAt)
+  redis.call('SET', key, cmsgpack.pack(state), 'PX', ttlMs(now, expiresAt))
+end
+
+-- A denial changes no state, but the state it read may matter for longer under the current limit
+-- and window (a lowered token-bucket limit drains more slowly; a longer window keeps the running
+-- window open): the key then lives at least that long. GT: a TTL is only ever lengthened.
+local function extendState(key, now, expiresAt)
+  redis.call('PEXPIRE', key, ttlMs(now, expiresAt), 'GT')
 end
 
 -- Redis turns a Lua number into a reply integer with a C cast to long long, which is undefined
