@@ -76,8 +76,10 @@ export interface StepResult {
   readonly state: AlgorithmState | null;
   readonly outcome: Outcome;
   /**
-   * Absolute time (ms) from which the new state is equivalent to no state at all, so a store may
-   * drop it (in-memory eviction, Redis TTLs). Stores write nothing for a denied call.
+   * Absolute time (ms) from which the new state (or, for a denial, the unchanged one) is equivalent
+   * to no state at all under this call's limit and window, so a store may drop it (in-memory
+   * eviction, Redis TTLs). Stores write no state for a denied call, but extend the expiry they keep
+   * when this one is later (a lowered limit or a longer window can make a state matter longer).
    */
   readonly expiresAt: number;
 }

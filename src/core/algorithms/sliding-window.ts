@@ -72,9 +72,9 @@ export const slidingWindow: Algorithm = {
   step(state, now, cost, limit, windowMs): StepResult {
     const v = view(state, now, windowMs);
     const outcome = decide(v, now, cost, limit, windowMs);
-    const expiresAt = v.start + 2 * windowMs;
-    if (!outcome.allowed) return { state, outcome, expiresAt };
-    return { state: [v.start, v.current + cost, v.previous], outcome, expiresAt };
+    // a denial keeps the stored state, which is empty once its usage has decayed (resetMs)
+    if (!outcome.allowed) return { state, outcome, expiresAt: now + outcome.resetMs };
+    return { state: [v.start, v.current + cost, v.previous], outcome, expiresAt: v.start + 2 * windowMs };
   },
   peek(state, now, cost, limit, windowMs): Outcome {
     const v = view(state, now, windowMs);

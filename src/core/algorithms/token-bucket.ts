@@ -8,6 +8,9 @@
  * (so at most 2 x limit over one window).
  * Retry: the exact time until enough has drained, rounded up to the millisecond, so
  * now + retryAfterMs is always allowed.
+ * A limit change keeps the level and drains it at the new rate from the last write on. Drain
+ * times are exact up to 2^53 ms; beyond that (a level more than 2^53 / windowMs times the limit,
+ * possible only after lowering a huge limit) they are approximate.
  */
 import { divMod, mulDivMod } from '../int-math.js';
 import type { Algorithm, AlgorithmState, Outcome, StepResult } from '../types.js';

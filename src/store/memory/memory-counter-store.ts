@@ -1,6 +1,6 @@
 import { getAlgorithm } from '../../core/algorithms/index.js';
 import type { Clock } from '../../core/clock.js';
-import type { AlgorithmState, Outcome } from '../../core/types.js';
+import { ALGORITHMS, type AlgorithmName, type AlgorithmState, type Outcome } from '../../core/types.js';
 import type { CounterRequest, CounterStore } from '../counter-store.js';
 
 interface Entry {
@@ -19,7 +19,12 @@ export interface MemoryCounterStoreOptions {
 /**
  * Counters in this process (embedded mode, degraded mode, tests). Each call runs the algorithm's
  * pure step synchronously, so it is atomic. State that has become equivalent to "no state" is
- * dropped by an incremental background sweep (and on access), so idle clients free their memory.
+ * dropped by an incremental background sweep, so idle clients free their memory.
+ *
+ * Expiry is judged with the limit and window of the latest call: a state kept past its expiry is
+ * still handed to the algorithm (which reads stale state exactly), and a denied call extends the
+ * expiry when the current limit makes the state matter for longer (a lowered token-bucket limit
+ * drains more slowly; a longer window keeps the running window open longer).
  */
 export class MemoryCounterStore implements CounterStore {
   readonly #clock: Clock;
@@ -52,25 +57,26 @@ export class MemoryCounterStore implements CounterStore {
   }
 
   reset(clientId: string): Promise<void> {
-    for (const key of [...this.#entries.keys()]) {
-      if (key.endsWith(`\u0000${clientId}`)) this.#entries.delete(key);
-    }
+    for (const algorithm of ALGORITHMS) this.#entries.delete(entryKey(algorithm, clientId));
     return Promise.resolve();
   }
 
   /**
    * Drops expired entries, looking at no more than `budget` entries (continuing where the last
-   * call stopped). Returns how many were dropped.
+   * call stopped and wrapping around, so an unbounded sweep looks at every entry once).
+   * Returns how many were dropped.
    */
   sweep(budget = Number.POSITIVE_INFINITY): number {
     const now = this.#clock.now();
+    const toSee = Math.min(budget, this.#entries.size);
     let dropped = 0;
-    for (let seen = 0; seen < budget; seen++) {
+    for (let seen = 0; seen < toSee; seen++) {
       this.#cursor ??= this.#entries.entries();
-      const next = this.#cursor.next();
+      let next = this.#cursor.next();
       if (next.done === true) {
-        this.#cursor = undefined;
-        break;
+        this.#cursor = this.#entries.entries();
+        next = this.#cursor.next();
+        if (next.done === true) break;
       }
       const [key, entry] = next.value;
       if (entry.expiresAt <= now) {
@@ -91,10 +97,9 @@ export class MemoryCounterStore implements CounterStore {
   #run(request: CounterRequest, consume: boolean): Outcome {
     const now = request.now ?? this.#clock.now();
     const algorithm = getAlgorithm(request.algorithm);
-    // the id has no control characters, so NUL cannot collide
-    const key = `${request.algorithm}\u0000${request.clientId}`;
+    const key = entryKey(request.algorithm, request.clientId);
     const entry = this.#entries.get(key);
-    const state = entry !== undefined && entry.expiresAt > now ? entry.state : null;
+    const state = entry === undefined ? null : entry.state;
     if (!consume) return algorithm.peek(state, now, request.cost, request.limit, request.windowMs);
     const result = algorithm.step(state, now, request.cost, request.limit, request.windowMs);
     if (result.outcome.allowed && result.state !== null) {
@@ -103,7 +108,14 @@ export class MemoryCounterStore implements CounterStore {
         entry.state = result.state;
         entry.expiresAt = result.expiresAt;
       }
+    } else if (entry !== undefined && result.expiresAt > entry.expiresAt) {
+      entry.expiresAt = result.expiresAt;
     }
     return result.outcome;
   }
+}
+
+/** The id has no control characters, so the NUL separator cannot collide. */
+function entryKey(algorithm: AlgorithmName, clientId: string): string {
+  return `${algorithm}\u0000${clientId}`;
 }
