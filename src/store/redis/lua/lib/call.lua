@@ -2,7 +2,13 @@
 -- codec and the reply encoding. The entries' headers document the layout parsed here.
 
 -- algorithm codes (ARGV) and key suffixes (KEYS), as in src/store/redis/counter-key.ts
-local ALGORITHMS = { fw = fixedWindow, sw = slidingWindow, sl = slidingLog, tb = tokenBucket, lb = leakyBucket }
+local ALGORITHM_FACTORIES = {
+  fw = fixedWindowAlgorithm,
+  sw = slidingWindowAlgorithm,
+  sl = slidingLogAlgorithm,
+  tb = tokenBucketAlgorithm,
+  lb = leakyBucketAlgorithm,
+}
 local REASON_CODES = { ok = 0, limit_exceeded = 1, cost_exceeds_limit = 2 }
 -- DESIGN §3: windows are 1 s .. 1 year; the scripts accept any millisecond count up to a year
 local MAX_WINDOW_MS = 31536000000
@@ -34,10 +40,17 @@ local function callItems()
     error({ err = 'RL_ARGS expected 1 + 4 x ' .. #KEYS .. ' arguments for ' .. #KEYS .. ' keys, got ' .. #ARGV })
   end
   local items = {}
+  local built = {}
   for i = 1, #KEYS do
     local at = 2 + 4 * (i - 1)
-    local algorithm = ALGORITHMS[ARGV[at]]
-    if algorithm == nil then argError(at, 'must be one of fw, sw, sl, tb, lb') end
+    local code = ARGV[at]
+    local algorithm = built[code]
+    if algorithm == nil then
+      local factory = ALGORITHM_FACTORIES[code]
+      if factory == nil then argError(at, 'must be one of fw, sw, sl, tb, lb') end
+      algorithm = factory()
+      built[code] = algorithm
+    end
     items[i] = {
       algorithm = algorithm,
       cost = integerArg(at + 1, 1, MAX_SAFE),

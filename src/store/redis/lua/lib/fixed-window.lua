@@ -1,8 +1,10 @@
 -- Mirrors src/core/algorithms/fixed-window.ts line by line.
 -- State: { windowStart, used }.
 
-local fixedWindow = {}
-do
+-- Built by a factory on first use in a call: a call creates only the closures it runs.
+local function fixedWindowAlgorithm()
+  local fixedWindow = {}
+
   local function view(state, now, windowMs)
     if state ~= nil then
       local start = state[1] or 0
@@ -37,4 +39,5 @@ do
     if v.used > 0 then reset = v.start + windowMs - now end
     return allowed(limit - v.used, reset)
   end
+  return fixedWindow
 end

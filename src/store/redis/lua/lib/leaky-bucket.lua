@@ -3,8 +3,10 @@
 -- A Tat is { ms, fraction, denominator }: a time as whole ms plus a fraction in 1/denominator ms,
 -- the denominator being the limit the TAT was written at (also its drain rate).
 
-local leakyBucket = {}
-do
+-- Built by a factory on first use in a call: a call creates only the closures it runs.
+local function leakyBucketAlgorithm()
+  local leakyBucket = {}
+
   -- a + b for fractions over the same denominator (both < denominator): carry without overflow.
   local function addFractions(a, b, denominator)
     if b >= denominator - a then return 1, b - (denominator - a) end
@@ -92,4 +94,5 @@ do
     if not outcome.allowed then return outcome end
     return allowed(room(rescale(stored, now, limit), now, windowMs), untilTat(stored, now))
   end
+  return leakyBucket
 end

@@ -2,8 +2,10 @@
 -- `i` of the TypeScript is `i + 1` here and `length` comparisons shift by one.
 -- State: { t1, c1, t2, c2, ... } in time order; an entry counts while t > now - windowMs.
 
-local slidingLog = {}
-do
+-- Built by a factory on first use in a call: a call creates only the closures it runs.
+local function slidingLogAlgorithm()
+  local slidingLog = {}
+
   -- Index of the first entry still inside the window, and the units those entries hold.
   local function live(log, now, windowMs)
     local first = 1
@@ -71,4 +73,5 @@ do
     if not outcome.allowed then return outcome end
     return allowed(outcome.remaining + cost, outcome.resetMs)
   end
+  return slidingLog
 end

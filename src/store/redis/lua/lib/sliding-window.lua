@@ -1,8 +1,10 @@
 -- Mirrors src/core/algorithms/sliding-window.ts line by line.
 -- State: { windowStart, current, previous }.
 
-local slidingWindow = {}
-do
+-- Built by a factory on first use in a call: a call creates only the closures it runs.
+local function slidingWindowAlgorithm()
+  local slidingWindow = {}
+
   local function view(state, now, windowMs)
     if state ~= nil then
       local start = state[1] or 0
@@ -67,4 +69,5 @@ do
     if not outcome.allowed then return outcome end
     return allowed(outcome.remaining + cost, resetMs(v, now, windowMs))
   end
+  return slidingWindow
 end

@@ -2,8 +2,10 @@
 -- State: { used, drained, last }: the exact level is used - drained / windowMs units at time
 -- `last` (0 <= drained < windowMs).
 
-local tokenBucket = {}
-do
+-- Built by a factory on first use in a call: a call creates only the closures it runs.
+local function tokenBucketAlgorithm()
+  local tokenBucket = {}
+
   -- Milliseconds until `units` more units (with `drained` progress already made) have drained.
   local function drainTime(units, drained, limit, windowMs)
     -- ceil((units x windowMs - drained) / limit), without forming units x windowMs
@@ -52,4 +54,5 @@ do
     if not outcome.allowed then return outcome end
     return allowed(limit - l.used, drainTime(l.used, l.drained, limit, windowMs))
   end
+  return tokenBucket
 end
