@@ -65,7 +65,7 @@ const STANDALONE_OPTIONS = {
 };
 
 /** `host:port` or `[v6]:port` -> { host, port }. */
-export function parseHostPort(address: string): { host: string; port: number } {
+function parseHostPort(address: string): { host: string; port: number } {
   const at = address.lastIndexOf(':');
   const port = Number(address.slice(at + 1));
   if (at <= 0 || !Number.isInteger(port) || port < 1 || port > 65_535) {
