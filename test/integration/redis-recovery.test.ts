@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
 import type { CounterRequest } from '../../src/store/counter-store.js';
+import { counterKey } from '../../src/store/redis/counter-key.js';
 import { RedisCounterStore } from '../../src/store/redis/redis-counter-store.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 
@@ -58,6 +59,17 @@ describe('RedisCounterStore recovery', () => {
       expect(remaining).toEqual(Array.from({ length: 20 }, (_, i) => 1000 - used - i - 1));
       expect((await store.peek(request('flush'))).remaining).toBe(1000 - used - 20);
     }
+  });
+
+  it('refuses a key that holds something other than counter state, and writes nothing', async () => {
+    const key = counterKey(prefix, 'foreign', 'fixed-window');
+    await withAdmin(async (admin) => {
+      await admin.set(key, 'not msgpack state');
+      await expect(store.consume(request('foreign'))).rejects.toThrow(/RL_STATE/);
+      await expect(store.consume(request('foreign'))).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(await admin.get(key)).toBe('not msgpack state');
+      expect(await admin.pttl(key)).toBe(-1);
+    });
   });
 
   it('rejects with StoreUnavailableError at once, not at the deadline, while Redis is down', async () => {
