@@ -6,6 +6,8 @@ import type { ConfigStore } from './store/config-store.js';
 import type { CounterStore } from './store/counter-store.js';
 import { MemoryConfigStore } from './store/memory/memory-config-store.js';
 import { MemoryCounterStore } from './store/memory/memory-counter-store.js';
+import type { RedisConnectionOptions } from './store/redis/redis-client.js';
+import { RedisCounterStore } from './store/redis/redis-counter-store.js';
 
 /** The stores a service instance runs on, chosen from the settings. */
 export interface Stores {
@@ -21,37 +23,71 @@ export interface StoreDeps {
   readonly logger: Logger;
 }
 
+/** How to reach Redis, from the settings; undefined: in-memory counters (embedded mode). */
+export function redisConnection(settings: Settings): RedisConnectionOptions | undefined {
+  if (settings.redisClusterNodes !== undefined) return { mode: 'cluster', nodes: settings.redisClusterNodes };
+  if (settings.redisUrl !== undefined) return { mode: 'single', url: settings.redisUrl };
+  return undefined;
+}
+
 /**
  * The single seam where the deployment picks its stores: Redis counters when REDIS_URL or
  * REDIS_CLUSTER_NODES is set, etcd config when ETCD_ENDPOINTS is set, in memory otherwise
- * (embedded mode). Only the in-memory stores exist so far; asking for the others stops start-up.
+ * (embedded mode).
  */
-export function buildStores(settings: Settings, deps: StoreDeps): Promise<Stores> {
+export async function buildStores(settings: Settings, deps: StoreDeps): Promise<Stores> {
   const unsupported: FieldProblem[] = [];
-  const notYet = 'is set, but this build has only the in-memory stores; unset it to run embedded';
-  if (settings.redisUrl !== undefined) unsupported.push({ field: 'REDIS_URL', message: notYet });
-  if (settings.redisClusterNodes !== undefined)
-    unsupported.push({ field: 'REDIS_CLUSTER_NODES', message: notYet });
+  const notYet = 'is set, but this build has only the in-memory config store; unset it to run embedded';
   if (settings.etcdEndpoints !== undefined) unsupported.push({ field: 'ETCD_ENDPOINTS', message: notYet });
-  if (unsupported.length > 0) return Promise.reject(new SettingsError(unsupported));
-  return buildMemoryStores(settings, deps);
-}
-
-async function buildMemoryStores(settings: Settings, deps: StoreDeps): Promise<Stores> {
-  const counters = new MemoryCounterStore({ clock: deps.clock });
+  if (unsupported.length > 0) throw new SettingsError(unsupported);
+  const counters = buildCounters(settings, deps);
   const config = new MemoryConfigStore(deps.clock);
   if (settings.defaultLimit !== undefined) await config.setDefaults(settings.defaultLimit);
   deps.logger.info(
-    { component: 'stores', counters: 'memory', config: 'memory' },
-    'stores ready (embedded mode)',
+    { component: 'stores', counters: counters.kind, config: 'memory' },
+    counters.kind === 'memory' ? 'stores ready (embedded mode)' : 'stores ready',
   );
   return {
-    counters,
+    counters: counters.store,
     config,
-    checks: () => Promise.resolve({ counters: 'ok', config: 'ok' }),
+    checks: async () => ({ counters: await counters.check(), config: 'ok' }),
     close: async () => {
-      await counters.close();
+      await counters.store.close();
       await config.close();
     },
+  };
+}
+
+interface Counters {
+  readonly kind: 'memory' | 'redis';
+  readonly store: CounterStore;
+  readonly check: () => Promise<string>;
+}
+
+function buildCounters(settings: Settings, deps: StoreDeps): Counters {
+  const connection = redisConnection(settings);
+  if (connection === undefined) {
+    return {
+      kind: 'memory',
+      store: new MemoryCounterStore({ clock: deps.clock }),
+      check: () => Promise.resolve('ok'),
+    };
+  }
+  const log = deps.logger.child({ component: 'redis' });
+  const store = new RedisCounterStore({
+    connection,
+    deadlineMs: settings.storeDeadlineMs,
+    onError: (err) => log.warn({ err }, 'redis connection error'),
+  });
+  // allows fail fast (503) until Redis answers; the service starts either way and recovers by itself
+  store.ready().catch((err: unknown) => log.error({ err }, 'redis not reachable at start-up; retrying'));
+  return {
+    kind: 'redis',
+    store,
+    check: () =>
+      store.ready(settings.storeDeadlineMs).then(
+        () => 'ok',
+        (err: unknown) => (err instanceof Error ? err.message : String(err)),
+      ),
   };
 }

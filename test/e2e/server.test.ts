@@ -146,16 +146,4 @@ describe('the service process (npm start)', () => {
     expect(stderr).toContain('PORT: must be an integer port between 0 and 65535 (got "abc")');
     expect(stderr).toContain('RL_DEGRADED_MODE: must be one of local, open, closed (got "maybe")');
   });
-
-  it('stores that are not built yet: exits 1 with a clear message', async () => {
-    const service = startService({
-      REDIS_URL: 'redis://127.0.0.1:1/0',
-      ETCD_ENDPOINTS: 'http://127.0.0.1:2',
-    });
-    expect(await service.exited).toBe(1);
-    expect(service.stderr()).toContain('REDIS_URL: is set, but this build has only the in-memory stores');
-    expect(service.stderr()).toContain(
-      'ETCD_ENDPOINTS: is set, but this build has only the in-memory stores',
-    );
-  });
 });
