@@ -135,7 +135,15 @@ describe('EtcdConfigStore', () => {
     expect(await first.deleteLimit('c0')).toBe(true);
     await eventually(() => expect(second.getLimit('c0')).toBeUndefined());
     expect(second.size()).toBe(12);
-    expect(second.stats().revision).toBe(first.stats().revision);
+    // both mirrors reach etcd's revision (the writer's own writes show before its watch gets there)
+    const status = JSON.parse(await ctl('endpoint', 'status', '--write-out', 'json')) as [
+      { Status: { header: { revision: number } } },
+    ];
+    const revision = status[0].Status.header.revision;
+    await eventually(() => {
+      expect(first.stats().revision).toBe(revision);
+      expect(second.stats().revision).toBe(revision);
+    });
   });
 
   it('limits, client overrides and the global override put and deleted with etcdctl change decisions on every instance', async () => {

@@ -1,10 +1,10 @@
 import { noop } from 'cockatiel';
 import {
+  castGrpcError,
   Etcd3,
   isRecoverableError,
   Range,
   type Campaign,
-  type IKeyValue,
   type IOptions,
   type IWatchResponse,
   type Lease,
@@ -14,6 +14,12 @@ import type { Clock } from '../../core/clock.js';
 import { ControlPlaneUnavailableError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { systemClock } from '../memory/system-clock.js';
+import {
+  decodeRangeResponse,
+  encodeRangeRequest,
+  type RawKeyValue,
+  type RawRangeResponse,
+} from './range-codec.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 
 /**
@@ -57,6 +63,7 @@ const RETRY_FIRST_DELAY_MS = 25;
 const RETRY_MAX_DELAY_MS = 250;
 const WATCH_FIRST_DELAY_MS = 50;
 const WATCH_MAX_DELAY_MS = 500;
+const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 /** bound on each revoke/resign/cancel while closing, so a dead etcd cannot hang shutdown */
 const CLOSE_STEP_TIMEOUT_MS = 1_000;
 
@@ -87,9 +94,36 @@ function describe(err: unknown): string {
 export interface RangePage {
   /** the store revision the page was read at */
   readonly revision: number;
-  readonly kvs: readonly IKeyValue[];
+  /** keys and values are views into the response: copy what must outlive it */
+  readonly kvs: readonly RawKeyValue[];
   /** true when keys beyond this page remain in the range */
   readonly more: boolean;
+}
+
+/** etcd3's client plus a Range call that decodes its response with range-codec.ts. */
+class ListingEtcd3 extends Etcd3 {
+  /** Through etcd3's connection pool, so host choice, TLS and auth tokens are the same as for every call. */
+  rangeRaw(request: Buffer, options: { deadline: number }): Promise<RawRangeResponse> {
+    return this.pool.withConnection(
+      'KV',
+      ({ client, metadata }) =>
+        new Promise<RawRangeResponse>((resolve, reject) => {
+          client.makeUnaryRequest(
+            '/etcdserverpb.KV/Range',
+            (bytes: Buffer) => bytes,
+            decodeRangeResponse,
+            request,
+            metadata,
+            options,
+            (err, response) => {
+              if (err !== null) reject(castGrpcError(err));
+              else if (response === undefined) reject(new Error('etcd sent an empty range response'));
+              else resolve(response);
+            },
+          );
+        }),
+    );
+  }
 }
 
 export interface WatchEvent {
@@ -126,7 +160,7 @@ export interface EtcdLease {
 }
 
 export class EtcdClient {
-  readonly #etcd: Etcd3;
+  readonly #etcd: ListingEtcd3;
   readonly #writeDeadlineMs: number;
   readonly #readDeadlineMs: number;
   readonly #log: RateLimitedLog;
@@ -145,7 +179,7 @@ export class EtcdClient {
       options.failureLogIntervalMs ?? DEFAULT_FAILURE_LOG_INTERVAL_MS,
       options.clock ?? systemClock,
     );
-    this.#etcd = new Etcd3({
+    this.#etcd = new ListingEtcd3({
       hosts: [...options.endpoints],
       grpcOptions: {
         // a reused channel reconnects within ~1 s rather than gRPC's default of up to 120 s
@@ -155,6 +189,8 @@ export class EtcdClient {
         // etcd refuses pings more often than every 5 s, and any without an open stream
         'grpc.keepalive_time_ms': 10_000,
         'grpc.keepalive_timeout_ms': 5_000,
+        // list pages of tens of thousands of keys exceed gRPC's default 4 MiB
+        'grpc.max_receive_message_length': MAX_RESPONSE_BYTES,
       },
       faultHandling: {
         host: () => noop,
@@ -170,18 +206,21 @@ export class EtcdClient {
 
   /** One page of `[start, end)`, at `revision` when given (pass the first page's to later pages). */
   async rangePage(start: Buffer, end: Buffer, limit: number, revision?: number): Promise<RangePage> {
+    const request = encodeRangeRequest({
+      key: start,
+      rangeEnd: end,
+      limit,
+      ...(revision === undefined ? {} : { revision }),
+    });
     const response = await this.#call('read', this.#readDeadlineMs, (options) =>
-      this.#etcd.kv.range(
-        { key: start, range_end: end, limit, ...(revision === undefined ? {} : { revision }) },
-        options,
-      ),
+      this.#etcd.rangeRaw(request, options),
     ).catch((err: unknown) => {
       throw new ControlPlaneUnavailableError(
         `etcd did not answer a read of ${start.toString()} within ${this.#readDeadlineMs} ms: ${describe(err)}`,
         { cause: err },
       );
     });
-    return { revision: Number(response.header.revision), kvs: response.kvs, more: response.more };
+    return response;
   }
 
   /** Puts `value` at `key` (under `leaseId` when given); resolves with the revision of the write. */
