@@ -268,6 +268,10 @@ export class EtcdClient {
       this.#leases.delete(lease);
       throw this.#writeFailed(`grant a lease of ${ttlSeconds} s`, err);
     }
+    if (!keepAlive) {
+      // nothing to revoke once it has expired by itself
+      setTimeout(() => this.#leases.delete(lease), ttlSeconds * 1000).unref();
+    }
     return {
       id,
       revoke: async () => {
