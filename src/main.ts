@@ -39,9 +39,12 @@ async function main(): Promise<void> {
   const settings = settingsOrExit();
 
   const logger = createLogger({ level: settings.logLevel });
-  const stores = await buildStores(settings, { clock: systemClock, logger }).catch(exitOnSettingsError);
-
   const metrics = createMetrics(new Registry());
+  const stores = await buildStores(settings, {
+    clock: systemClock,
+    logger,
+    onInvalidConfigEntry: metrics.recordInvalidConfigEntry,
+  }).catch(exitOnSettingsError);
   const limiter = new RateLimiter({
     counters: stores.counters,
     config: stores.config,

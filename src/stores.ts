@@ -1,8 +1,10 @@
 import type { Clock } from './core/clock.js';
-import { SettingsError, type FieldProblem } from './errors.js';
 import type { Logger } from './observability/logger.js';
 import type { Settings } from './settings.js';
 import type { ConfigStore } from './store/config-store.js';
+import { EtcdClient } from './store/etcd/etcd-client.js';
+import { EtcdConfigStore } from './store/etcd/etcd-config-store.js';
+import { withFallbackDefaults } from './store/fallback-defaults.js';
 import type { CounterStore } from './store/counter-store.js';
 import { MemoryConfigStore } from './store/memory/memory-config-store.js';
 import { MemoryCounterStore } from './store/memory/memory-counter-store.js';
@@ -21,6 +23,8 @@ export interface Stores {
 export interface StoreDeps {
   readonly clock: Clock;
   readonly logger: Logger;
+  /** an invalid control-plane entry was ignored (metrics) */
+  readonly onInvalidConfigEntry?: (kind: string) => void;
 }
 
 /** How to reach Redis, from the settings; undefined: in-memory counters (embedded mode). */
@@ -32,30 +36,71 @@ export function redisConnection(settings: Settings): RedisConnectionOptions | un
 
 /**
  * The single seam where the deployment picks its stores: Redis counters when REDIS_URL or
- * REDIS_CLUSTER_NODES is set, etcd config when ETCD_ENDPOINTS is set, in memory otherwise
- * (embedded mode).
+ * REDIS_CLUSTER_NODES is set, etcd config (list-then-watch mirror) when ETCD_ENDPOINTS is set,
+ * in memory otherwise (embedded mode).
  */
 export async function buildStores(settings: Settings, deps: StoreDeps): Promise<Stores> {
-  const unsupported: FieldProblem[] = [];
-  const notYet = 'is set, but this build has only the in-memory config store; unset it to run embedded';
-  if (settings.etcdEndpoints !== undefined) unsupported.push({ field: 'ETCD_ENDPOINTS', message: notYet });
-  if (unsupported.length > 0) throw new SettingsError(unsupported);
   const counters = buildCounters(settings, deps);
-  const config = new MemoryConfigStore(deps.clock);
-  if (settings.defaultLimit !== undefined) await config.setDefaults(settings.defaultLimit);
+  let config: Config;
+  try {
+    config = await buildConfig(settings, deps);
+  } catch (err) {
+    await counters.store.close();
+    throw err;
+  }
   deps.logger.info(
-    { component: 'stores', counters: counters.kind, config: 'memory' },
-    counters.kind === 'memory' ? 'stores ready (embedded mode)' : 'stores ready',
+    { component: 'stores', counters: counters.kind, config: config.kind },
+    counters.kind === 'memory' && config.kind === 'memory' ? 'stores ready (embedded mode)' : 'stores ready',
   );
   return {
     counters: counters.store,
-    config,
+    config: config.store,
     checks: async () => ({ counters: await counters.check(), config: 'ok' }),
     close: async () => {
       await counters.store.close();
       await config.close();
     },
   };
+}
+
+interface Config {
+  readonly kind: 'memory' | 'etcd';
+  readonly store: ConfigStore;
+  readonly close: () => Promise<void>;
+}
+
+async function buildConfig(settings: Settings, deps: StoreDeps): Promise<Config> {
+  if (settings.etcdEndpoints === undefined) {
+    const store = new MemoryConfigStore(deps.clock);
+    if (settings.defaultLimit !== undefined) await store.setDefaults(settings.defaultLimit);
+    return { kind: 'memory', store, close: () => store.close() };
+  }
+  const log = deps.logger.child({ component: 'etcd' });
+  const client = new EtcdClient({ endpoints: settings.etcdEndpoints, logger: log, clock: deps.clock });
+  try {
+    const etcd = await EtcdConfigStore.start({
+      client,
+      logger: log,
+      clock: deps.clock,
+      defaultAlgorithm: settings.defaultAlgorithm,
+      prefix: settings.etcdPrefix,
+      ...(deps.onInvalidConfigEntry === undefined ? {} : { onInvalidEntry: deps.onInvalidConfigEntry }),
+    });
+    // RL_DEFAULT_LIMIT is this instance's fallback: <prefix>/defaults in etcd, when set, wins
+    const store =
+      settings.defaultLimit === undefined ? etcd : withFallbackDefaults(etcd, settings.defaultLimit);
+    return {
+      kind: 'etcd',
+      store,
+      close: async () => {
+        await etcd.close();
+        await client.close();
+      },
+    };
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
 }
 
 interface Counters {

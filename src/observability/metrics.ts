@@ -21,6 +21,8 @@ export interface Metrics {
   readonly recordDecision: (decision: Decision, elapsedMs: number) => void;
   /** one error answered to a caller (a whole request or one batch item) */
   readonly recordError: (code: ErrorCode) => void;
+  /** one invalid control-plane entry (bad JSON, out of range, badly encoded key) ignored */
+  readonly recordInvalidConfigEntry: (kind: string) => void;
 }
 
 export interface MetricsOptions {
@@ -51,6 +53,13 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
     registers: [registry],
   });
 
+  const invalidConfigEntries = new Counter({
+    name: 'ratelimiter_config_invalid_entries_total',
+    help: 'Control-plane entries ignored as invalid (the last good value stays in force), by kind',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+
   // every series exists from the start, so rates and alerts see zeros rather than gaps
   for (const labels of DECISION_LABELS) decisions.inc(labels, 0);
   for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) errors.inc({ code }, 0);
@@ -63,6 +72,9 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
     },
     recordError: (code) => {
       errors.inc({ code });
+    },
+    recordInvalidConfigEntry: (kind) => {
+      invalidConfigEntries.inc({ kind });
     },
   };
 }
