@@ -16,7 +16,11 @@ import { divMod, mulDivMod } from '../../src/core/int-math.js';
 import { ALGORITHMS, type AlgorithmName, type AlgorithmState, type Outcome } from '../../src/core/types.js';
 import { counterKey } from '../../src/store/redis/counter-key.js';
 import { RedisCounterStore } from '../../src/store/redis/redis-counter-store.js';
-import { MAX_WINDOW_MS, registerCounterScripts, type CounterScripts } from '../../src/store/redis/script-registry.js';
+import {
+  MAX_WINDOW_MS,
+  registerCounterScripts,
+  type CounterScripts,
+} from '../../src/store/redis/script-registry.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -154,8 +158,10 @@ function randomSequence(r: Random): Step[] {
   const length = r.int(1, MAX_STEPS);
   for (let i = 0; i < length; i++) {
     if (i > 0) now = Math.max(0, now + randomDelta(r, windowMs));
-    if (r.chance(0.15)) limit = r.chance(0.5) ? randomLimit(r) : Math.min(MAX_SAFE, Math.max(1, limit + r.int(-3, 3)));
-    if (r.chance(0.04)) windowMs = randomWindow(r);
+    if (r.chance(0.15))
+      limit = r.chance(0.5) ? randomLimit(r) : Math.min(MAX_SAFE, Math.max(1, limit + r.int(-3, 3)));
+    // window changes, often a shrink far below the one the state was written under
+    if (r.chance(0.08)) windowMs = r.chance(0.5) ? randomWindow(r) : r.int(1, windowMs);
     steps.push({ op: r.chance(0.2) ? 'peek' : 'allow', now, cost: randomCost(r, limit), limit, windowMs });
   }
   return steps;
@@ -232,19 +238,6 @@ function decodeState(bytes: Buffer): number[] {
   return values;
 }
 
-/**
- * The TypeScript outcome as a script reply carries it: times past 2^53-1 ms (token-bucket after a
- * limit was lowered far below what was used) are replied as 2^53-1, since Redis cannot return a
- * Lua number from 2^63 on (see lib/call.lua). A no-op for every other outcome.
- */
-function asReplied(outcome: Outcome): Outcome {
-  return {
-    ...outcome,
-    resetMs: Math.min(outcome.resetMs, MAX_SAFE),
-    retryAfterMs: Math.min(outcome.retryAfterMs, MAX_SAFE),
-  };
-}
-
 interface Reference {
   state: AlgorithmState | null;
 }
@@ -262,7 +255,11 @@ const prefix = `diff-${process.pid}-${Date.now()}`;
 beforeAll(async () => {
   server = await startRedis();
   // a generous deadline: this test checks results, not latency, with hundreds of calls in flight
-  store = new RedisCounterStore({ connection: { mode: 'single', url: server.url }, keyPrefix: prefix, deadlineMs: 30_000 });
+  store = new RedisCounterStore({
+    connection: { mode: 'single', url: server.url },
+    keyPrefix: prefix,
+    deadlineMs: 30_000,
+  });
   await store.ready();
   raw = new Redis(server.url);
   scripts = registerCounterScripts(raw);
@@ -292,7 +289,14 @@ async function runChunk(
       live.map((i) => {
         const step = sequences[i]?.[stepIndex];
         if (step === undefined) throw new Error('missing step');
-        const request = { clientId: `c${i}`, algorithm, cost: step.cost, limit: step.limit, windowMs: step.windowMs, now: step.now };
+        const request = {
+          clientId: `c${i}`,
+          algorithm,
+          cost: step.cost,
+          limit: step.limit,
+          windowMs: step.windowMs,
+          now: step.now,
+        };
         return step.op === 'allow' ? store.consume(request) : store.peek(request);
       }),
     );
@@ -318,7 +322,11 @@ async function runChunk(
       } else {
         expected = alg.peek(ref.state, step.now, step.cost, step.limit, step.windowMs);
       }
-      expect(outcomes[n], where).toEqual(asReplied(expected));
+      expect(outcomes[n], where).toEqual(expected);
+      // times are never negative, never past 2^53-1, and a denial for lack of budget has a retry time
+      expect(expected.resetMs >= 0 && expected.resetMs <= MAX_SAFE, where).toBe(true);
+      expect(expected.retryAfterMs >= (expected.reason === 'limit_exceeded' ? 1 : 0), where).toBe(true);
+      expect(expected.retryAfterMs <= MAX_SAFE, where).toBe(true);
       const [getErr, bytes] = stored[2 * n] ?? [];
       const [pttlErr, pttl] = stored[2 * n + 1] ?? [];
       expect(getErr ?? pttlErr ?? null, where).toBeNull();
@@ -368,9 +376,12 @@ describe('Lua scripts vs TypeScript step functions (explicit time, real redis-se
           item.windowMs,
         );
         states.set(item.algorithm, result.state);
-        return asReplied(result.outcome);
+        return result.outcome;
       });
-      const call = { now, items: items.map((item) => ({ ...item, key: counterKey(prefix, clientId, item.algorithm) })) };
+      const call = {
+        now,
+        items: items.map((item) => ({ ...item, key: counterKey(prefix, clientId, item.algorithm) })),
+      };
       expect(await scripts.allow(call), `round ${round}: ${JSON.stringify(call)}`).toEqual(expected);
       for (const [algorithm, state] of states) {
         const bytes = await raw.getBuffer(counterKey(prefix, clientId, algorithm));
@@ -410,6 +421,42 @@ return out`;
     }
     const reply = (await raw.eval(script, 0, ...args)) as number[];
     expect(reply).toEqual(expected);
+  });
+
+  it('token-bucket: a window shrunk below the stored progress reads it as windowMs - 1, in both', async () => {
+    const tb = getAlgorithm('token-bucket');
+    const t0 = 1_700_000_000_000;
+    const request = { clientId: 'shrink', algorithm: 'token-bucket' as const, limit: 10 };
+    // 6 at t0 under a minute's window, 1 more 5495 ms later: stored [7, 54_950, t0 + 5495]
+    const first = tb.step(null, t0, 6, 10, 60_000);
+    const second = tb.step(first.state, t0 + 5495, 1, 10, 60_000);
+    expect(second.state).toEqual([7, 54_950, t0 + 5495]);
+    await store.consume({ ...request, cost: 6, windowMs: 60_000, now: t0 });
+    await store.consume({ ...request, cost: 1, windowMs: 60_000, now: t0 + 5495 });
+    // read with a 773 ms window: level 7 - 772/773; 1 more: 8 - 772/773, empty in ceil(541.2) ms
+    const expected = { allowed: true, remaining: 2, resetMs: 542, retryAfterMs: 0, reason: 'ok' };
+    expect(tb.step(second.state, t0 + 5495, 1, 10, 773).outcome).toEqual(expected);
+    expect(await store.consume({ ...request, cost: 1, windowMs: 773, now: t0 + 5495 })).toEqual(expected);
+    const bytes = await raw.getBuffer(counterKey(prefix, 'shrink', 'token-bucket'));
+    expect(bytes === null ? null : decodeState(bytes)).toEqual([8, 772, t0 + 5495]);
+  });
+
+  it('token-bucket: drain times past 2^53-1 ms are 2^53-1 in both', async () => {
+    const now = 1_700_000_000_000;
+    const request = { clientId: 'steep', algorithm: 'token-bucket' as const, windowMs: MAX_WINDOW_MS, now };
+    await store.consume({ ...request, cost: MAX_SAFE, limit: MAX_SAFE });
+    const tb = getAlgorithm('token-bucket');
+    const full = tb.step(null, now, MAX_SAFE, MAX_SAFE, MAX_WINDOW_MS);
+    // the whole bucket at limit 1: 2^53-1 years to drain
+    const expected = tb.step(full.state, now, 1, 1, MAX_WINDOW_MS).outcome;
+    expect(expected).toEqual({
+      allowed: false,
+      remaining: 0,
+      resetMs: MAX_SAFE,
+      retryAfterMs: MAX_SAFE,
+      reason: 'limit_exceeded',
+    });
+    expect(await store.consume({ ...request, cost: 1, limit: 1 })).toEqual(expected);
   });
 
   it('keeps 2^53-1 exact in state and replies', async () => {

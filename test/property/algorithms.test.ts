@@ -23,6 +23,8 @@ interface Op {
   readonly cost: number;
   /** when set, the limit in force from this call on */
   readonly limit?: number;
+  /** when set, the window in force from this call on */
+  readonly windowMs?: number;
 }
 
 interface Scenario {
@@ -120,6 +122,32 @@ function changingScenario(maxOps = 60): fc.Arbitrary<Scenario> {
     });
 }
 
+/**
+ * Sequences where the window changes now and then, often shrinking far below the one the state
+ * was written under (progress recorded in a long window's units, read in a short one's), and the
+ * limit changes as in changingScenario.
+ */
+function windowChangingScenario(maxOps = 60): fc.Arbitrary<Scenario> {
+  return changingScenario(maxOps).chain((scenario) => {
+    const windows = fc.oneof(
+      { weight: 2, arbitrary: fc.integer({ min: 1, max: scenario.windowMs }) },
+      { weight: 1, arbitrary: windowArb },
+    );
+    return fc
+      .array(fc.option(windows, { freq: 4, nil: undefined }), {
+        minLength: scenario.ops.length,
+        maxLength: scenario.ops.length,
+      })
+      .map((changes): Scenario => ({
+        ...scenario,
+        ops: scenario.ops.map((op, i) => {
+          const windowMs = changes[i];
+          return windowMs === undefined ? op : { ...op, windowMs };
+        }),
+      }));
+  });
+}
+
 function frozen(state: AlgorithmState | null): AlgorithmState | null {
   return state === null ? null : Object.freeze([...state]);
 }
@@ -203,12 +231,14 @@ function run(alg: Algorithm, scenario: Scenario): Run {
   let state: AlgorithmState | null = null;
   let now = scenario.start;
   let limit = scenario.limit;
+  let windowMs = scenario.windowMs;
   const admitted: Admitted[] = [];
   const outcomes: StepResult['outcome'][] = [];
   for (const op of scenario.ops) {
     now += op.advance;
     if (op.limit !== undefined) limit = op.limit;
-    const result = checkedStep(alg, state, now, op.cost, limit, scenario.windowMs);
+    if (op.windowMs !== undefined) windowMs = op.windowMs;
+    const result = checkedStep(alg, state, now, op.cost, limit, windowMs);
     outcomes.push(result.outcome);
     if (result.outcome.allowed) {
       admitted.push({ at: now, cost: op.cost });
@@ -300,6 +330,19 @@ describe.each(ALGORITHMS)('%s', (name) => {
     () => {
       fc.assert(
         fc.property(changingScenario(), (scenario) => {
+          run(alg, scenario);
+        }),
+        runs,
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'keeps every single decision consistent while the window (and the limit) changes',
+    () => {
+      fc.assert(
+        fc.property(windowChangingScenario(), (scenario) => {
           run(alg, scenario);
         }),
         runs,

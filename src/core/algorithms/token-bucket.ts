@@ -10,7 +10,11 @@
  * now + retryAfterMs is always allowed.
  * A limit change keeps the level and drains it at the new rate from the last write on. Drain
  * times are exact up to 2^53 ms; beyond that (a level more than 2^53 / windowMs times the limit,
- * possible only after lowering a huge limit) they are approximate.
+ * possible only after lowering a huge limit) they are approximate, and reported as 2^53-1.
+ * A window change keeps `used` (the level rounded up) and reads the stored progress in the new
+ * window's units. Progress of a whole unit or more there (written under a longer window) is read
+ * as windowMs - 1: the level stays above used - 1, so a window change never credits a whole unit
+ * the state did not record (and every time derived from the state stays >= 0).
  */
 import { divMod, mulDivMod } from '../int-math.js';
 import type { Algorithm, AlgorithmState, Outcome, StepResult } from '../types.js';
@@ -35,7 +39,8 @@ export function drainTime(units: number, drained: number, limit: number, windowM
 function level(state: AlgorithmState | null, now: number, limit: number, windowMs: number): Level {
   if (state === null) return { used: 0, drained: 0 };
   const used = state[0] ?? 0;
-  const drained = state[1] ?? 0;
+  // progress recorded under a longer window may be a whole unit of this one: kept below it
+  const drained = Math.min(state[1] ?? 0, windowMs - 1);
   const elapsed = now - (state[2] ?? 0);
   if (used === 0 || elapsed <= 0) return { used, drained };
   if (elapsed >= drainTime(used, drained, limit, windowMs)) return { used: 0, drained: 0 };

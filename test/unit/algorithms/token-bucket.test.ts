@@ -197,4 +197,90 @@ describe('token-bucket', () => {
       reason: 'ok',
     });
   });
+
+  describe('a window that shrinks below the stored progress', () => {
+    // [used 6, drained 54_947, last 0]: written under a window of at least 54_948 ms, read with a
+    // 773 ms window, where 54_947 / 773 would be 71 units: drained is read as 772 (just under one
+    // unit), so the level is 6 - 772/773 and `used` (6) is kept.
+    const state = [6, 54_947, 0];
+
+    it('reads the progress as windowMs - 1: level 6 - 772/773 at limit 10', () => {
+      // reset: ceil((6 x 773 - 772) / 10) = ceil(386.6)
+      expect(tokenBucket.peek(state, 0, 4, 10, 773)).toEqual({
+        allowed: true,
+        remaining: 4,
+        resetMs: 387,
+        retryAfterMs: 0,
+        reason: 'ok',
+      });
+      // 5 needs the level at 5: 772/773 + 1/773 more, 1 / 10 ms: rounded up, 1
+      expect(tokenBucket.step(state, 0, 5, 10, 773).outcome).toEqual({
+        allowed: false,
+        remaining: 4,
+        resetMs: 387,
+        retryAfterMs: 1,
+        reason: 'limit_exceeded',
+      });
+      const a = tokenBucket.step(state, 0, 1, 10, 773);
+      // new level 7 - 772/773: ceil((7 x 773 - 772) / 10) = ceil(463.9)
+      expect(a.outcome).toEqual({ allowed: true, remaining: 3, resetMs: 464, retryAfterMs: 0, reason: 'ok' });
+      expect(a.state).toEqual([7, 772, 0]);
+      expect(a.expiresAt).toBe(464);
+    });
+
+    it('drains on from there: 100 ms later the level is 6 - 1772/773', () => {
+      // 100 ms x 10 / 773 = 1 unit + 227/773; with the 772/773 already there: 2 units + 226/773
+      // (kept as used 4, drained 226): 6 fit, level 10 - 226/773, empty in ceil(7504 / 10) ms
+      const later = tokenBucket.step(state, 100, 6, 10, 773);
+      expect(later.outcome).toEqual({
+        allowed: true,
+        remaining: 0,
+        resetMs: 751,
+        retryAfterMs: 0,
+        reason: 'ok',
+      });
+      expect(later.state).toEqual([10, 226, 100]);
+      // empty 387 ms after 0, whatever happens in between
+      expect(tokenBucket.peek(state, 386, 10, 10, 773).allowed).toBe(false);
+      expect(tokenBucket.peek(state, 387, 10, 10, 773)).toEqual({
+        allowed: true,
+        remaining: 10,
+        resetMs: 0,
+        retryAfterMs: 0,
+        reason: 'ok',
+      });
+    });
+
+    it('never gives a negative time, whatever the stored progress', () => {
+      for (const drained of [773, 774, 54_947, YEAR_MS - 1]) {
+        for (const windowMs of [1, 2, 773]) {
+          const s = [6, drained, 0];
+          for (const cost of [1, 5, 10, 11]) {
+            const { outcome } = tokenBucket.step(s, 0, cost, 10, windowMs);
+            expect(outcome.resetMs).toBeGreaterThan(0);
+            expect(outcome.retryAfterMs).toBeGreaterThanOrEqual(outcome.reason === 'limit_exceeded' ? 1 : 0);
+          }
+        }
+      }
+    });
+  });
+
+  it('reports drain times past 2^53-1 ms as 2^53-1', () => {
+    // a full bucket of 2^53-1 over a year, read at limit 1: (2^53-1) years to drain
+    const full = tokenBucket.step(null, 0, MAX_SAFE, MAX_SAFE, YEAR_MS);
+    expect(tokenBucket.step(full.state, 0, 1, 1, YEAR_MS).outcome).toEqual({
+      allowed: false,
+      remaining: 0,
+      resetMs: MAX_SAFE,
+      retryAfterMs: MAX_SAFE,
+      reason: 'limit_exceeded',
+    });
+    expect(tokenBucket.step(full.state, 0, 2, 1, YEAR_MS).outcome).toEqual({
+      allowed: false,
+      remaining: 0,
+      resetMs: MAX_SAFE,
+      retryAfterMs: 0,
+      reason: 'cost_exceeds_limit',
+    });
+  });
 });

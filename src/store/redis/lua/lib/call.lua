@@ -82,10 +82,10 @@ local function readStates()
 end
 
 -- PX / PEXPIRE argument for state that matters until expiresAt: (expiresAt - now) + slack.
--- Never below the slack (a stored state the algorithm does not expect, like token-bucket's
--- drained after its window shrank, can put expiresAt before now, and Redis refuses a TTL <= 0),
--- and never past 2^53-1 (a Lua number passed to redis.call is formatted with %.17g: larger ones
--- would not read back as integers; token-bucket drain times after a steep limit cut get there).
+-- Never below the slack (every algorithm's expiresAt is >= now for any state it reads; should one
+-- ever not be, Redis would refuse a TTL <= 0 and fail the whole call), and never past 2^53-1 (a
+-- Lua number passed to redis.call is formatted with %.17g: larger ones would not read back as
+-- integers; now + a time clamped to 2^53-1 gets there).
 local function ttlMs(now, expiresAt)
   local ttl = expiresAt - now
   if ttl < 0 then ttl = 0 end
@@ -105,20 +105,13 @@ local function extendState(key, now, expiresAt)
   redis.call('PEXPIRE', key, ttlMs(now, expiresAt), 'GT')
 end
 
--- Redis turns a Lua number into a reply integer with a C cast to long long, which is undefined
--- from 2^63 on. Only times can get there (token-bucket after a limit was lowered far below what
--- was used: drain times up to 2^53 x one year in ms); a time past 2^53-1 ms (285,000 years) is
--- replied as 2^53-1.
-local function replyTime(ms)
-  if ms > MAX_SAFE then return MAX_SAFE end
-  return ms
-end
-
+-- Times in an outcome are at most 2^53-1 (lib/outcomes.lua), so every reply value is an exact
+-- integer.
 local function appendOutcome(reply, outcome)
   local n = #reply
   if outcome.allowed then reply[n + 1] = 1 else reply[n + 1] = 0 end
   reply[n + 2] = outcome.remaining
-  reply[n + 3] = replyTime(outcome.resetMs)
-  reply[n + 4] = replyTime(outcome.retryAfterMs)
+  reply[n + 3] = outcome.resetMs
+  reply[n + 4] = outcome.retryAfterMs
   reply[n + 5] = REASON_CODES[outcome.reason]
 end

@@ -7,18 +7,26 @@ local function clampRemaining(remaining)
   return 0
 end
 
+-- Times past 2^53-1 ms (285,000 years) are reported as 2^53-1. Only token-bucket gets there: its
+-- drain times after a limit was cut far below what was used reach 2^53 x one year in ms. (Redis
+-- turns a Lua number into a reply integer with a C cast to long long, undefined from 2^63 on.)
+local function clampTime(ms)
+  if ms < MAX_SAFE then return ms end
+  return MAX_SAFE
+end
+
 -- A denial because the cost can never fit the limit: no retry time, nothing changes.
 local function costExceedsLimit(remaining, resetMs)
-  return { allowed = false, remaining = clampRemaining(remaining), resetMs = resetMs, retryAfterMs = 0,
+  return { allowed = false, remaining = clampRemaining(remaining), resetMs = clampTime(resetMs), retryAfterMs = 0,
     reason = 'cost_exceeds_limit' }
 end
 
 local function limitExceeded(remaining, resetMs, retryAfterMs)
-  return { allowed = false, remaining = clampRemaining(remaining), resetMs = resetMs,
-    retryAfterMs = retryAfterMs, reason = 'limit_exceeded' }
+  return { allowed = false, remaining = clampRemaining(remaining), resetMs = clampTime(resetMs),
+    retryAfterMs = clampTime(retryAfterMs), reason = 'limit_exceeded' }
 end
 
 local function allowed(remaining, resetMs)
-  return { allowed = true, remaining = clampRemaining(remaining), resetMs = resetMs, retryAfterMs = 0,
+  return { allowed = true, remaining = clampRemaining(remaining), resetMs = clampTime(resetMs), retryAfterMs = 0,
     reason = 'ok' }
 end

@@ -1,6 +1,6 @@
 -- Mirrors src/core/algorithms/token-bucket.ts line by line.
 -- State: { used, drained, last }: the exact level is used - drained / windowMs units at time
--- `last` (0 <= drained < windowMs).
+-- `last` (0 <= drained < windowMs; a stored drained >= the current windowMs is read as windowMs - 1).
 
 -- Built by a factory on first use in a call: a call creates only the closures it runs.
 local function tokenBucketAlgorithm()
@@ -21,7 +21,8 @@ local function tokenBucketAlgorithm()
   local function level(state, now, limit, windowMs)
     if state == nil then return { used = 0, drained = 0 } end
     local used = state[1] or 0
-    local drained = state[2] or 0
+    -- progress recorded under a longer window may be a whole unit of this one: kept below it
+    local drained = math.min(state[2] or 0, windowMs - 1)
     local elapsed = now - (state[3] or 0)
     if used == 0 or elapsed <= 0 then return { used = used, drained = drained } end
     if elapsed >= drainTime(used, drained, limit, windowMs) then return { used = 0, drained = 0 } end
