@@ -150,7 +150,8 @@ const VARIABLES = {
 } as const satisfies Record<string, VariableSpec>;
 
 type VariableName = keyof typeof VARIABLES;
-const VARIABLE_NAMES = Object.keys(VARIABLES) as VariableName[];
+/** Every environment variable the service reads (the README's configuration table lists each). */
+export const VARIABLE_NAMES = Object.keys(VARIABLES) as VariableName[];
 
 function isVariableName(name: string): name is VariableName {
   return Object.hasOwn(VARIABLES, name);
