@@ -1,13 +1,38 @@
+import calculateSlot from 'cluster-key-slot';
 import { Cluster, type Redis } from 'ioredis';
+import { assertNever } from '../../core/assert-never.js';
 import { ALGORITHMS, type Outcome } from '../../core/types.js';
 import { RateLimiterError, StoreUnavailableError } from '../../errors.js';
 import type { CounterRequest, CounterStore } from '../counter-store.js';
+import { CallBatcher } from './call-batcher.js';
 import { counterKey, DEFAULT_KEY_PREFIX, keyPrefixProblem } from './counter-key.js';
 import { createRedisClient, type CounterRedisClient, type RedisConnectionOptions } from './redis-client.js';
-import { registerCounterScripts, type CounterScripts, type ScriptCall } from './script-registry.js';
+import {
+  checkCallTime,
+  checkScriptItem,
+  registerCounterScripts,
+  type CounterScripts,
+  type ScriptEntry,
+  type ScriptItem,
+} from './script-registry.js';
 
 export const DEFAULT_DEADLINE_MS = 50;
 const DEFAULT_READY_TIMEOUT_MS = 10_000;
+
+/**
+ * How decisions reach Redis (bench/batching.ts measures the three; results in
+ * bench/results/batching.md):
+ * - 'batch' (default): the decisions asked in one turn of the event loop share one script call per
+ *   Cluster slot (single node: one call), up to maxBatchItems items, decided in the order asked;
+ * - 'per-call': one script call per decision;
+ * - 'auto-pipeline': one script call per decision, the calls of one turn written together by
+ *   ioredis's enableAutoPipelining. Single node and Sentinel only: ioredis routes an auto-pipelined
+ *   custom command by its first argument (here the key count), not its key (redis/ioredis#536).
+ */
+export type RedisDispatch = 'batch' | 'per-call' | 'auto-pipeline';
+
+export const DEFAULT_DISPATCH: RedisDispatch = 'batch';
+export const DEFAULT_MAX_BATCH_ITEMS = 128;
 
 export interface RedisCounterStoreOptions {
   readonly connection: RedisConnectionOptions;
@@ -17,18 +42,25 @@ export interface RedisCounterStoreOptions {
   readonly deadlineMs?: number;
   /** connection-level errors (the client reconnects by itself); for logging, must not throw */
   readonly onError?: (err: Error) => void;
+  /** how decisions reach Redis (default 'batch') */
+  readonly dispatch?: RedisDispatch;
+  /** most decisions in one batched script call (default 128; dispatch 'batch' only) */
+  readonly maxBatchItems?: number;
 }
 
 /**
- * Counters in Redis (single node, Sentinel or Cluster): one Lua script call per decision, atomic
- * per client, on the Redis server's clock unless the request carries an explicit time. Every call
- * settles within the deadline: late replies are dropped, never surface as unhandled rejections.
+ * Counters in Redis (single node, Sentinel or Cluster): Lua script calls, atomic per client, on the
+ * Redis server's clock unless the request carries an explicit time; concurrent decisions batched
+ * into one call per Cluster slot (see RedisDispatch). Every call settles within its own deadline:
+ * late replies are dropped, never surface as unhandled rejections.
  */
 export class RedisCounterStore implements CounterStore {
   readonly #client: CounterRedisClient;
   readonly #scripts: CounterScripts;
   readonly #prefix: string;
   readonly #deadlineMs: number;
+  /** set when dispatch is 'batch' */
+  readonly #batcher: CallBatcher | undefined;
 
   constructor(options: RedisCounterStoreOptions) {
     this.#prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
@@ -38,12 +70,35 @@ export class RedisCounterStore implements CounterStore {
     if (!Number.isInteger(this.#deadlineMs) || this.#deadlineMs < 1) {
       throw new Error(`deadlineMs must be a positive integer, got ${this.#deadlineMs}`);
     }
-    this.#client = createRedisClient(options.connection);
+    const dispatch = options.dispatch ?? DEFAULT_DISPATCH;
+    if (dispatch === 'auto-pipeline' && options.connection.mode === 'cluster') {
+      throw new Error(
+        "dispatch 'auto-pipeline' is not available on a Redis Cluster (redis/ioredis#536): use 'batch'",
+      );
+    }
+    this.#client = createRedisClient(options.connection, { autoPipelining: dispatch === 'auto-pipeline' });
     const onError = options.onError ?? (() => undefined);
     // without a listener ioredis prints every connection error to the console
     this.#client.on('error', onError);
     this.#client.on('node error', onError);
     this.#scripts = registerCounterScripts(this.#client);
+    this.#batcher = this.#buildBatcher(dispatch, options);
+  }
+
+  #buildBatcher(dispatch: RedisDispatch, options: RedisCounterStoreOptions): CallBatcher | undefined {
+    switch (dispatch) {
+      case 'per-call':
+      case 'auto-pipeline':
+        return undefined;
+      case 'batch': {
+        const maxItems = options.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS;
+        // a single node or a Sentinel primary holds every slot: any keys share a call
+        const slotOf = options.connection.mode === 'cluster' ? calculateSlot : () => 0;
+        return new CallBatcher({ send: (entry, call) => this.#scripts[entry](call), slotOf, maxItems });
+      }
+      default:
+        return assertNever(dispatch);
+    }
   }
 
   /**
@@ -70,10 +125,14 @@ export class RedisCounterStore implements CounterStore {
   async reset(clientId: string): Promise<void> {
     // all keys of a client share its hash tag, so one DEL serves a Cluster too
     const keys = ALGORITHMS.map((algorithm) => counterKey(this.#prefix, clientId, algorithm));
+    // decisions asked before the reset go out before it
+    this.#batcher?.flush();
     await this.#withDeadline('reset', this.#client.del(...keys));
   }
 
   async close(): Promise<void> {
+    // what was asked before close goes out before QUIT
+    this.#batcher?.flush();
     try {
       await this.#withDeadline('quit', this.#client.quit());
     } catch {
@@ -82,20 +141,23 @@ export class RedisCounterStore implements CounterStore {
     }
   }
 
-  async #decide(entry: 'allow' | 'peek', request: CounterRequest): Promise<Outcome> {
-    const call: ScriptCall = {
-      now: request.now,
-      items: [
-        {
-          key: counterKey(this.#prefix, request.clientId, request.algorithm),
-          algorithm: request.algorithm,
-          cost: request.cost,
-          limit: request.limit,
-          windowMs: request.windowMs,
-        },
-      ],
+  async #decide(entry: ScriptEntry, request: CounterRequest): Promise<Outcome> {
+    const item: ScriptItem = {
+      key: counterKey(this.#prefix, request.clientId, request.algorithm),
+      algorithm: request.algorithm,
+      cost: request.cost,
+      limit: request.limit,
+      windowMs: request.windowMs,
     };
-    const [outcome] = await this.#withDeadline(entry, this.#scripts[entry](call));
+    // bad input fails its own call only, never a batch it would have joined
+    checkCallTime(request.now);
+    checkScriptItem(item);
+    if (this.#batcher !== undefined)
+      return this.#withDeadline(entry, this.#batcher.submit(entry, request.now, item));
+    const [outcome] = await this.#withDeadline(
+      entry,
+      this.#scripts[entry]({ now: request.now, items: [item] }),
+    );
     if (outcome === undefined) throw new StoreUnavailableError(`Redis ${entry} returned no outcome`);
     return outcome;
   }
@@ -115,9 +177,12 @@ export class RedisCounterStore implements CounterStore {
       return await Promise.race([work, deadline]);
     } catch (err) {
       if (err instanceof RateLimiterError) throw err;
-      throw new StoreUnavailableError(`Redis ${operation} failed: ${err instanceof Error ? err.message : String(err)}`, {
-        cause: err,
-      });
+      throw new StoreUnavailableError(
+        `Redis ${operation} failed: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          cause: err,
+        },
+      );
     } finally {
       clearTimeout(timer);
     }

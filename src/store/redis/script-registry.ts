@@ -75,16 +75,26 @@ function checkInteger(field: string, value: number, min: number, max: number): v
   }
 }
 
+/** Throws ValidationError when `now` is not a time the scripts accept (absent: the server's clock). */
+export function checkCallTime(now: number | undefined): void {
+  if (now !== undefined) checkInteger('/now', now, 0, Number.MAX_SAFE_INTEGER);
+}
+
+/** Throws ValidationError when an item holds a value the scripts would refuse (RL_ARGS). */
+export function checkScriptItem(item: ScriptItem): void {
+  checkInteger('/cost', item.cost, 1, Number.MAX_SAFE_INTEGER);
+  checkInteger('/limit', item.limit, 1, Number.MAX_SAFE_INTEGER);
+  checkInteger('/windowMs', item.windowMs, 1, MAX_WINDOW_MS);
+}
+
 /** `numKeys, KEYS..., ARGV...` as the entry headers describe them. */
 function encodeCall(call: ScriptCall): ScriptArg[] {
   if (call.items.length === 0) throw new ValidationError([{ field: '/items', message: 'must not be empty' }]);
-  if (call.now !== undefined) checkInteger('/now', call.now, 0, Number.MAX_SAFE_INTEGER);
+  checkCallTime(call.now);
   const keys: string[] = [];
   const args: ScriptArg[] = [call.now === undefined ? '' : String(call.now)];
   for (const item of call.items) {
-    checkInteger('/cost', item.cost, 1, Number.MAX_SAFE_INTEGER);
-    checkInteger('/limit', item.limit, 1, Number.MAX_SAFE_INTEGER);
-    checkInteger('/windowMs', item.windowMs, 1, MAX_WINDOW_MS);
+    checkScriptItem(item);
     keys.push(item.key);
     // String() of a safe integer is its exact decimal form
     args.push(ALGORITHM_CODES[item.algorithm], String(item.cost), String(item.limit), String(item.windowMs));
@@ -98,13 +108,15 @@ function decodeReply(reply: unknown, count: number): Outcome[] {
     throw new Error(`counter script replied ${JSON.stringify(reply)}, expected ${5 * count} integers`);
   }
   const values = reply.map((v: unknown) => {
-    if (typeof v !== 'number') throw new Error(`counter script replied a non-integer: ${JSON.stringify(reply)}`);
+    if (typeof v !== 'number')
+      throw new Error(`counter script replied a non-integer: ${JSON.stringify(reply)}`);
     return v;
   });
   const outcomes: Outcome[] = [];
   for (let i = 0; i < values.length; i += 5) {
     const reason = REASONS[values[i + 4] ?? -1];
-    if (reason === undefined) throw new Error(`counter script replied an unknown reason: ${JSON.stringify(reply)}`);
+    if (reason === undefined)
+      throw new Error(`counter script replied an unknown reason: ${JSON.stringify(reply)}`);
     outcomes.push({
       allowed: values[i] === 1,
       remaining: values[i + 1] ?? 0,

@@ -1,0 +1,125 @@
+/**
+ * Micro-batching of counter script calls (issue 3, Build 2).
+ *
+ * The decisions asked of one store during one turn of the event loop (every callback of the poll
+ * phase, with their microtasks) are held until setImmediate, then sent as script calls: one per
+ * run of consecutive items of a Cluster slot (on a single node every key shares one) that use the
+ * same entry script (allow or peek) and the same explicit time (or none: the server's clock). In
+ * the usual case (allows on the server's clock) that is one call per slot per turn. The script
+ * decides a call's items in order, each seeing the writes of the ones before, and the calls of a
+ * slot go out in order on its connection, so every key sees its decisions in the order they were
+ * asked: a batch gives exactly the results of the same calls sent one by one. A call holds at most
+ * `maxItems`; reaching it sends everything queued so far at once.
+ *
+ * One reply settles every caller of the call. A failed call fails its own callers only, with the
+ * script's or the connection's error, except one kind: RL_STATE <key> (a key holding something
+ * that is not counter state). The scripts read and check every key before writing any, so such a
+ * call wrote nothing: the callers of that key get the error and the others are sent again, without
+ * it. Deadlines are the caller's business (RedisCounterStore races each call against its own).
+ */
+import type { Outcome } from '../../core/types.js';
+import type { ScriptCall, ScriptEntry, ScriptItem } from './script-registry.js';
+
+export interface CallBatcherOptions {
+  /** one script call; resolves with one outcome per item, in item order */
+  readonly send: (entry: ScriptEntry, call: ScriptCall) => Promise<Outcome[]>;
+  /** the Cluster slot of a key: only items of equal slots share a call */
+  readonly slotOf: (key: string) => number;
+  /** most items one call holds */
+  readonly maxItems: number;
+}
+
+interface Waiter {
+  readonly item: ScriptItem;
+  readonly resolve: (outcome: Outcome) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+interface Group {
+  readonly entry: ScriptEntry;
+  readonly now: number | undefined;
+  readonly waiters: Waiter[];
+}
+
+export class CallBatcher {
+  readonly #send: CallBatcherOptions['send'];
+  readonly #slotOf: CallBatcherOptions['slotOf'];
+  readonly #maxItems: number;
+  /** per slot, the group that the next item of the same entry and time joins */
+  readonly #open = new Map<number, Group>();
+  /** every group of this turn, in the order opened */
+  #queue: Group[] = [];
+  #scheduled: NodeJS.Immediate | undefined;
+
+  constructor(options: CallBatcherOptions) {
+    if (!Number.isInteger(options.maxItems) || options.maxItems < 1) {
+      throw new Error(`maxItems must be a positive integer, got ${options.maxItems}`);
+    }
+    this.#send = options.send;
+    this.#slotOf = options.slotOf;
+    this.#maxItems = options.maxItems;
+  }
+
+  /** Queues one decision for this turn's calls; resolves with its outcome. */
+  submit(entry: ScriptEntry, now: number | undefined, item: ScriptItem): Promise<Outcome> {
+    return new Promise((resolve, reject) => {
+      const slot = this.#slotOf(item.key);
+      let group = this.#open.get(slot);
+      if (group === undefined || group.entry !== entry || group.now !== now) {
+        group = { entry, now, waiters: [] };
+        this.#open.set(slot, group);
+        this.#queue.push(group);
+      }
+      group.waiters.push({ item, resolve, reject });
+      if (group.waiters.length >= this.#maxItems) this.flush();
+      else this.#scheduled ??= setImmediate(() => this.flush());
+    });
+  }
+
+  /** Sends everything queued so far now, in order, without waiting for the end of the turn. */
+  flush(): void {
+    if (this.#scheduled !== undefined) clearImmediate(this.#scheduled);
+    this.#scheduled = undefined;
+    const queue = this.#queue;
+    this.#queue = [];
+    this.#open.clear();
+    for (const group of queue) this.#dispatch(group, group.waiters);
+  }
+
+  #dispatch(group: Group, waiters: readonly Waiter[]): void {
+    void this.#send(group.entry, { now: group.now, items: waiters.map((w) => w.item) }).then(
+      (outcomes) => {
+        waiters.forEach((waiter, i) => {
+          const outcome = outcomes[i];
+          if (outcome === undefined) waiter.reject(new Error(`script call replied no outcome for item ${i}`));
+          else waiter.resolve(outcome);
+        });
+      },
+      (err: unknown) => {
+        this.#failed(group, waiters, err);
+      },
+    );
+  }
+
+  #failed(group: Group, waiters: readonly Waiter[], err: unknown): void {
+    const foreign = foreignStateKey(err, waiters);
+    if (foreign === undefined) {
+      for (const waiter of waiters) waiter.reject(err);
+      return;
+    }
+    const others: Waiter[] = [];
+    for (const waiter of waiters) {
+      if (waiter.item.key === foreign) waiter.reject(err);
+      else others.push(waiter);
+    }
+    if (others.length > 0) this.#dispatch(group, others);
+  }
+}
+
+/** The key an RL_STATE error names (lib/call.lua: "RL_STATE <key> does not hold ..."), if one of ours. */
+function foreignStateKey(err: unknown, waiters: readonly Waiter[]): string | undefined {
+  if (!(err instanceof Error) || !err.message.startsWith('RL_STATE ')) return undefined;
+  // a key ends with ":<algorithm code>" after the closing "}" of its tag: no key plus a space is
+  // the start of another key, so the match is unambiguous
+  return waiters.find((w) => err.message.startsWith(`RL_STATE ${w.item.key} `))?.item.key;
+}

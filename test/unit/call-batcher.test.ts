@@ -1,0 +1,182 @@
+/**
+ * CallBatcher's grouping and failure handling, over a recording fake `send` (pure logic: what
+ * goes into which call, and who gets which outcome). The script side is tested on a real Redis
+ * in test/integration/redis-batching.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Outcome } from '../../src/core/types.js';
+import { CallBatcher } from '../../src/store/redis/call-batcher.js';
+import type { ScriptCall, ScriptEntry, ScriptItem } from '../../src/store/redis/script-registry.js';
+
+interface Sent {
+  readonly entry: ScriptEntry;
+  readonly now: number | undefined;
+  readonly keys: readonly string[];
+}
+
+/** An outcome that names its item, so a caller can tell it got its own. */
+function outcomeFor(key: string, n: number): Outcome {
+  return { allowed: true, remaining: n, resetMs: key.length, retryAfterMs: 0, reason: 'ok' };
+}
+
+function item(key: string): ScriptItem {
+  return { key, algorithm: 'fixed-window', cost: 1, limit: 10, windowMs: 1000 };
+}
+
+/** slot = the number after "s" in "s<slot>:<name>" */
+function slotOf(key: string): number {
+  return Number(/^s(\d+):/.exec(key)?.[1] ?? -1);
+}
+
+function recorder(fail?: (call: ScriptCall, attempt: number) => Error | undefined): {
+  sent: Sent[];
+  send: (entry: ScriptEntry, call: ScriptCall) => Promise<Outcome[]>;
+} {
+  const sent: Sent[] = [];
+  return {
+    sent,
+    send: (entry, call) => {
+      sent.push({ entry, now: call.now, keys: call.items.map((i) => i.key) });
+      const err = fail?.(call, sent.length);
+      if (err !== undefined) return Promise.reject(err);
+      return Promise.resolve(call.items.map((i, n) => outcomeFor(i.key, n)));
+    },
+  };
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('CallBatcher', () => {
+  it('sends the calls of one turn as one call per slot, items in the order asked', async () => {
+    const { sent, send } = recorder();
+    const batcher = new CallBatcher({ send, slotOf, maxItems: 100 });
+    const keys = ['s1:a', 's2:b', 's1:c', 's1:a', 's2:d'];
+    const pending = keys.map((key) => batcher.submit('allow', undefined, item(key)));
+    // nothing goes out before the end of the turn
+    await Promise.resolve();
+    expect(sent).toEqual([]);
+    const outcomes = await Promise.all(pending);
+    expect(sent).toEqual([
+      { entry: 'allow', now: undefined, keys: ['s1:a', 's1:c', 's1:a'] },
+      { entry: 'allow', now: undefined, keys: ['s2:b', 's2:d'] },
+    ]);
+    // each caller gets the outcome at its own position in its call
+    expect(outcomes.map((o) => o.remaining)).toEqual([0, 0, 1, 2, 1]);
+  });
+
+  it('a change of entry or explicit time within a slot starts the next call, so each slot keeps its order', async () => {
+    const { sent, send } = recorder();
+    const batcher = new CallBatcher({ send, slotOf, maxItems: 100 });
+    await Promise.all([
+      batcher.submit('allow', 5, item('s1:a')),
+      batcher.submit('allow', 5, item('s2:x')),
+      batcher.submit('allow', 5, item('s1:b')),
+      batcher.submit('peek', 5, item('s1:a')),
+      batcher.submit('peek', 5, item('s1:c')),
+      batcher.submit('allow', 6, item('s1:a')),
+      batcher.submit('allow', undefined, item('s1:a')),
+      batcher.submit('allow', 5, item('s2:y')),
+      batcher.submit('allow', undefined, item('s1:d')),
+    ]);
+    expect(sent).toEqual([
+      { entry: 'allow', now: 5, keys: ['s1:a', 's1:b'] },
+      { entry: 'allow', now: 5, keys: ['s2:x', 's2:y'] },
+      { entry: 'peek', now: 5, keys: ['s1:a', 's1:c'] },
+      { entry: 'allow', now: 6, keys: ['s1:a'] },
+      { entry: 'allow', now: undefined, keys: ['s1:a', 's1:d'] },
+    ]);
+  });
+
+  it('a call that reaches maxItems sends everything queued so far at once, in order', async () => {
+    const { sent, send } = recorder();
+    const batcher = new CallBatcher({ send, slotOf, maxItems: 3 });
+    const pending = ['s9:x', 's0:1', 's0:2', 's0:3', 's0:4', 's0:5', 's0:6', 's0:7'].map((k) =>
+      batcher.submit('allow', undefined, item(k)),
+    );
+    // the first two full calls went out synchronously, the queued s9 call before them
+    expect(sent.map((s) => s.keys)).toEqual([['s9:x'], ['s0:1', 's0:2', 's0:3'], ['s0:4', 's0:5', 's0:6']]);
+    await Promise.all(pending);
+    expect(sent.map((s) => s.keys)).toEqual([
+      ['s9:x'],
+      ['s0:1', 's0:2', 's0:3'],
+      ['s0:4', 's0:5', 's0:6'],
+      ['s0:7'],
+    ]);
+  });
+
+  it('flush() sends what is queued at once', () => {
+    const { sent, send } = recorder();
+    const batcher = new CallBatcher({ send, slotOf, maxItems: 100 });
+    void batcher.submit('allow', undefined, item('s0:a'));
+    void batcher.submit('peek', undefined, item('s0:b'));
+    batcher.flush();
+    expect(sent.map((s) => s.entry)).toEqual(['allow', 'peek']);
+  });
+
+  it('calls of later turns are separate calls', async () => {
+    const { sent, send } = recorder();
+    const batcher = new CallBatcher({ send, slotOf, maxItems: 100 });
+    const first = batcher.submit('allow', undefined, item('s0:a'));
+    await nextTurn();
+    const second = batcher.submit('allow', undefined, item('s0:a'));
+    await Promise.all([first, second]);
+    expect(sent.map((s) => s.keys)).toEqual([['s0:a'], ['s0:a']]);
+  });
+
+  it("a failed call fails its own callers only, with the call's error", async () => {
+    const boom = new Error('connection lost');
+    const { sent, send } = recorder((call) => (call.items[0]?.key === 's1:a' ? boom : undefined));
+    const batcher = new CallBatcher({ send, slotOf, maxItems: 100 });
+    const results = await Promise.allSettled([
+      batcher.submit('allow', undefined, item('s1:a')),
+      batcher.submit('allow', undefined, item('s2:b')),
+      batcher.submit('allow', undefined, item('s1:c')),
+    ]);
+    expect(results).toEqual([
+      { status: 'rejected', reason: boom },
+      { status: 'fulfilled', value: outcomeFor('s2:b', 0) },
+      { status: 'rejected', reason: boom },
+    ]);
+    expect(sent).toHaveLength(2);
+  });
+
+  it("RL_STATE <key>: that key's callers get the error, the others are sent again without it", async () => {
+    const foreign = new Error('RL_STATE s0:{x}:fw does not hold counter state');
+    const { sent, send } = recorder((call) =>
+      call.items.some((i) => i.key === 's0:{x}:fw') ? foreign : undefined,
+    );
+    const batcher = new CallBatcher({ send, slotOf, maxItems: 100 });
+    const results = await Promise.allSettled(
+      ['s0:{a}:fw', 's0:{x}:fw', 's0:{b}:fw', 's0:{x}:fw'].map((k) => batcher.submit('allow', 7, item(k))),
+    );
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    expect(results[1]).toEqual({ status: 'rejected', reason: foreign });
+    expect(sent).toEqual([
+      { entry: 'allow', now: 7, keys: ['s0:{a}:fw', 's0:{x}:fw', 's0:{b}:fw', 's0:{x}:fw'] },
+      { entry: 'allow', now: 7, keys: ['s0:{a}:fw', 's0:{b}:fw'] },
+    ]);
+    // the retried callers get the outcomes of the second call
+    expect(results[2]).toEqual({ status: 'fulfilled', value: outcomeFor('s0:{b}:fw', 1) });
+  });
+
+  it('an RL_STATE error naming no key of the call fails the whole call', async () => {
+    const foreign = new Error('RL_STATE other:{k}:fw does not hold counter state');
+    const { sent, send } = recorder(() => foreign);
+    const batcher = new CallBatcher({ send, slotOf, maxItems: 100 });
+    const results = await Promise.allSettled([
+      batcher.submit('allow', undefined, item('s0:{a}:fw')),
+      batcher.submit('allow', undefined, item('s0:{b}:fw')),
+    ]);
+    expect(results).toEqual([
+      { status: 'rejected', reason: foreign },
+      { status: 'rejected', reason: foreign },
+    ]);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('refuses a maxItems that is not a positive integer', () => {
+    const { send } = recorder();
+    expect(() => new CallBatcher({ send, slotOf, maxItems: 0 })).toThrow(/maxItems/);
+    expect(() => new CallBatcher({ send, slotOf, maxItems: 1.5 })).toThrow(/maxItems/);
+  });
+});
