@@ -8,6 +8,7 @@ import { answerError, registerErrorHandling } from './http/error-handler.js';
 import { registerHealthRoutes, type ReadinessCheck } from './http/health-routes.js';
 import { registerLimitsRoutes } from './http/limits-routes.js';
 import { registerMetricsRoutes } from './http/metrics-routes.js';
+import { registerStatusRoutes, type StatusSource } from './http/status-routes.js';
 import { registerThrottleRoutes } from './http/throttle-routes.js';
 import { registerUsageRoutes } from './http/usage-routes.js';
 import { typeBoxValidatorCompiler } from './http/validator-compiler.js';
@@ -21,6 +22,8 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly admin: AdminAuthOptions;
   readonly readiness: ReadinessCheck;
+  /** what /v1/status reports (instances, etcd mirror, counter store); without it, no /v1/status */
+  readonly status?: StatusSource;
 }
 
 /** Room for a 512-byte id fully percent-encoded (3 characters per byte). */
@@ -81,6 +84,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerUsageRoutes(api, deps);
     registerLimitsRoutes(api, { limiter: deps.limiter, adminGuard });
     registerThrottleRoutes(api, { limiter: deps.limiter, adminGuard });
+    if (deps.status !== undefined)
+      registerStatusRoutes(api, { limiter: deps.limiter, adminGuard, status: deps.status });
     registerHealthRoutes(api, { readiness: deps.readiness });
     registerMetricsRoutes(api, { registry: deps.metrics.registry });
     done();

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Registry } from 'prom-client';
 import { buildApp } from './app.js';
 import { SettingsError } from './errors.js';
@@ -5,7 +7,11 @@ import { isLoopbackHost } from './http/admin-auth.js';
 import type { Readiness } from './http/health-routes.js';
 import { RateLimiter } from './limiter/rate-limiter.js';
 import { createLogger } from './observability/logger.js';
-import { createMetrics } from './observability/metrics.js';
+import { createCpuSampler } from './observability/cpu-usage.js';
+import { createHeartbeatSampler } from './observability/heartbeat-sampler.js';
+import { LoadStats } from './observability/load-stats.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { serviceVersion } from './observability/service-version.js';
 import { describeSettings, loadSettings, type Settings } from './settings.js';
 import { buildStores } from './stores.js';
 import { systemClock } from './store/memory/system-clock.js';
@@ -40,17 +46,30 @@ async function main(): Promise<void> {
 
   const logger = createLogger({ level: settings.logLevel });
   const metrics = createMetrics(new Registry());
+  // this instance's load, published in its heartbeat: fed by decisions and counter-store failures
+  const loadStats = new LoadStats();
   const stores = await buildStores(settings, {
     clock: systemClock,
     logger,
     onInvalidConfigEntry: metrics.recordInvalidConfigEntry,
+    instanceId: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    sampleHeartbeat: createHeartbeatSampler({
+      loadStats,
+      cpu: await createCpuSampler(),
+      clock: systemClock,
+      startedAt: new Date(systemClock.now()).toISOString(),
+      version: serviceVersion(),
+    }),
   }).catch(exitOnSettingsError);
   const limiter = new RateLimiter({
     counters: stores.counters,
     config: stores.config,
     clock: systemClock,
     defaultAlgorithm: settings.defaultAlgorithm,
-    onDecision: metrics.recordDecision,
+    onDecision: (decision, elapsedMs) => {
+      metrics.recordDecision(decision, elapsedMs);
+      loadStats.recordDecision(decision, elapsedMs);
+    },
   });
 
   let shuttingDown = false;
@@ -61,12 +80,20 @@ async function main(): Promise<void> {
     return { status: ready ? 'ready' : 'not-ready', checks };
   };
 
+  const appMetrics: Metrics = {
+    ...metrics,
+    recordError: (code) => {
+      metrics.recordError(code);
+      if (code === 'STORE_UNAVAILABLE') loadStats.recordStoreError();
+    },
+  };
   const app = buildApp({
     limiter,
-    metrics,
+    metrics: appMetrics,
     logger,
     admin: { token: settings.adminToken, listenIsLoopback: isLoopbackHost(settings.host) },
     readiness,
+    status: { registry: stores.registry, counters: stores.kinds.counters, etcdStats: stores.etcdStats },
   });
 
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {

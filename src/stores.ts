@@ -3,7 +3,10 @@ import type { Logger } from './observability/logger.js';
 import type { Settings } from './settings.js';
 import type { ConfigStore } from './store/config-store.js';
 import { EtcdClient } from './store/etcd/etcd-client.js';
-import { EtcdConfigStore } from './store/etcd/etcd-config-store.js';
+import { EtcdConfigStore, type EtcdMirrorStats } from './store/etcd/etcd-config-store.js';
+import { EtcdInstanceRegistry } from './store/etcd/etcd-instance-registry.js';
+import type { InstanceHeartbeat, InstanceRegistry } from './store/instance-registry.js';
+import { MemoryInstanceRegistry } from './store/memory/memory-instance-registry.js';
 import { withFallbackDefaults } from './store/fallback-defaults.js';
 import type { CounterStore } from './store/counter-store.js';
 import { MemoryConfigStore } from './store/memory/memory-config-store.js';
@@ -15,6 +18,12 @@ import { RedisCounterStore } from './store/redis/redis-counter-store.js';
 export interface Stores {
   readonly counters: CounterStore;
   readonly config: ConfigStore;
+  /** the live instances (etcd: leased heartbeats; embedded: this one) */
+  readonly registry: InstanceRegistry;
+  /** where counters and config live */
+  readonly kinds: { readonly counters: 'memory' | 'redis'; readonly config: 'memory' | 'etcd' };
+  /** the etcd mirror's state; undefined in embedded mode */
+  readonly etcdStats: (() => EtcdMirrorStats) | undefined;
   /** one entry per store: "ok", or why it is not ready */
   readonly checks: () => Promise<Record<string, string>>;
   readonly close: () => Promise<void>;
@@ -25,6 +34,10 @@ export interface StoreDeps {
   readonly logger: Logger;
   /** an invalid control-plane entry was ignored (metrics) */
   readonly onInvalidConfigEntry?: (kind: string) => void;
+  /** this instance's id in the registry */
+  readonly instanceId: string;
+  /** this instance's heartbeat stats, sampled once a second */
+  readonly sampleHeartbeat: () => Promise<InstanceHeartbeat>;
 }
 
 /** How to reach Redis, from the settings; undefined: in-memory counters (embedded mode). */
@@ -55,6 +68,9 @@ export async function buildStores(settings: Settings, deps: StoreDeps): Promise<
   return {
     counters: counters.store,
     config: config.store,
+    registry: config.registry,
+    kinds: { counters: counters.kind, config: config.kind },
+    etcdStats: config.stats,
     checks: async () => ({ counters: await counters.check(), config: 'ok' }),
     close: async () => {
       await counters.store.close();
@@ -66,6 +82,8 @@ export async function buildStores(settings: Settings, deps: StoreDeps): Promise<
 interface Config {
   readonly kind: 'memory' | 'etcd';
   readonly store: ConfigStore;
+  readonly registry: InstanceRegistry;
+  readonly stats: (() => EtcdMirrorStats) | undefined;
   readonly close: () => Promise<void>;
 }
 
@@ -73,7 +91,21 @@ async function buildConfig(settings: Settings, deps: StoreDeps): Promise<Config>
   if (settings.etcdEndpoints === undefined) {
     const store = new MemoryConfigStore(deps.clock);
     if (settings.defaultLimit !== undefined) await store.setDefaults(settings.defaultLimit);
-    return { kind: 'memory', store, close: () => store.close() };
+    const registry = await MemoryInstanceRegistry.start({
+      instanceId: deps.instanceId,
+      sample: deps.sampleHeartbeat,
+      onError: (err) => deps.logger.error({ err, component: 'registry' }, 'heartbeat sample failed'),
+    });
+    return {
+      kind: 'memory',
+      store,
+      registry,
+      stats: undefined,
+      close: async () => {
+        await registry.close();
+        await store.close();
+      },
+    };
   }
   const log = deps.logger.child({ component: 'etcd' });
   const client = new EtcdClient({ endpoints: settings.etcdEndpoints, logger: log, clock: deps.clock });
@@ -89,10 +121,22 @@ async function buildConfig(settings: Settings, deps: StoreDeps): Promise<Config>
     // RL_DEFAULT_LIMIT is this instance's fallback: <prefix>/defaults in etcd, when set, wins
     const store =
       settings.defaultLimit === undefined ? etcd : withFallbackDefaults(etcd, settings.defaultLimit);
+    const registry = await EtcdInstanceRegistry.start({
+      client,
+      store: etcd,
+      logger: log,
+      instanceId: deps.instanceId,
+      sample: deps.sampleHeartbeat,
+      prefix: settings.etcdPrefix,
+    });
     return {
       kind: 'etcd',
       store,
+      registry,
+      stats: () => etcd.stats(),
       close: async () => {
+        // first, so the other instances see this one gone at once
+        await registry.close();
         await etcd.close();
         await client.close();
       },

@@ -1,5 +1,6 @@
 import type { FieldProblem } from '../errors.js';
 import type { ClientOverride, ControllerThrottle, ManualThrottle } from '../store/config-store.js';
+import type { InstanceHeartbeat } from '../store/instance-registry.js';
 import { assertNever } from './assert-never.js';
 import type { AlgorithmName, LimitSpec } from './types.js';
 import { limitSpecProblems, multiplierProblem } from './validate.js';
@@ -16,6 +17,7 @@ export const CONFIG_VALUE_KINDS = [
   'controller-throttle',
   'manual-throttle',
   'client-override',
+  'instance',
 ] as const;
 
 export type ConfigValueKind = (typeof CONFIG_VALUE_KINDS)[number];
@@ -27,6 +29,7 @@ export interface ConfigValueTypes {
   readonly 'controller-throttle': ControllerThrottle;
   readonly 'manual-throttle': ManualThrottle;
   readonly 'client-override': ClientOverride;
+  readonly instance: InstanceHeartbeat;
 }
 
 export type SchemaResult<T> =
@@ -160,6 +163,58 @@ export function checkClientOverride(input: unknown): SchemaResult<ClientOverride
   };
 }
 
+/** Longest `version` accepted in a heartbeat. */
+export const MAX_VERSION_LENGTH = 64;
+
+function numberProblems(input: JsonObject, key: string, max: number, nullable = false): FieldProblem[] {
+  const value = input[key];
+  if (nullable && value === null) return [];
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
+    const range = max === Number.MAX_VALUE ? 'a finite number >= 0' : `a number between 0 and ${max}`;
+    return [{ field: `/${key}`, message: `must be ${range}${nullable ? ' or null' : ''}` }];
+  }
+  return [];
+}
+
+/** An instance's heartbeat `{cpu, allowP99Ms, rps, storeErrorRate, startedAt, at, version}`. */
+export function checkInstanceHeartbeat(input: unknown): SchemaResult<InstanceHeartbeat> {
+  if (!isObject(input)) return fail([{ field: '', message: 'must be a JSON object' }]);
+  const version = input['version'];
+  const problems = [
+    ...unknownKeyProblems(input, [
+      'cpu',
+      'allowP99Ms',
+      'rps',
+      'storeErrorRate',
+      'startedAt',
+      'at',
+      'version',
+    ]),
+    ...numberProblems(input, 'cpu', 1),
+    ...numberProblems(input, 'allowP99Ms', Number.MAX_VALUE, true),
+    ...numberProblems(input, 'rps', Number.MAX_VALUE),
+    ...numberProblems(input, 'storeErrorRate', 1),
+    ...timeProblems(input, 'startedAt'),
+    ...timeProblems(input, 'at'),
+    ...(typeof version === 'string' && version.length >= 1 && version.length <= MAX_VERSION_LENGTH
+      ? []
+      : [{ field: '/version', message: `must be a string of 1 to ${MAX_VERSION_LENGTH} characters` }]),
+  ];
+  if (problems.length > 0) return fail(problems);
+  return {
+    ok: true,
+    value: Object.freeze({
+      cpu: input['cpu'] as number,
+      allowP99Ms: input['allowP99Ms'] as number | null,
+      rps: input['rps'] as number,
+      storeErrorRate: input['storeErrorRate'] as number,
+      startedAt: input['startedAt'] as string,
+      at: input['at'] as string,
+      version: version as string,
+    }),
+  };
+}
+
 /** Checks an already-decoded value of `kind` (HTTP bodies, CLI input). */
 export function checkConfigValue<K extends ConfigValueKind>(
   kind: K,
@@ -181,6 +236,8 @@ export function checkConfigValue(
       return checkManualThrottle(input);
     case 'client-override':
       return checkClientOverride(input);
+    case 'instance':
+      return checkInstanceHeartbeat(input);
     default:
       return assertNever(kind);
   }
@@ -226,10 +283,22 @@ export function encodeConfigValue(kind: ConfigValueKind, value: ConfigValueTypes
       });
     }
     case 'client-override': {
-      const override = value;
+      const override = value as ClientOverride;
       return 'multiplier' in override
         ? JSON.stringify({ multiplier: override.multiplier })
         : JSON.stringify({ limit: override.limit, window: override.window });
+    }
+    case 'instance': {
+      const heartbeat = value as InstanceHeartbeat;
+      return JSON.stringify({
+        cpu: heartbeat.cpu,
+        allowP99Ms: heartbeat.allowP99Ms,
+        rps: heartbeat.rps,
+        storeErrorRate: heartbeat.storeErrorRate,
+        startedAt: heartbeat.startedAt,
+        at: heartbeat.at,
+        version: heartbeat.version,
+      });
     }
     default:
       return assertNever(kind);

@@ -1,4 +1,4 @@
-import { Type, type TLiteral, type TUnion } from '@sinclair/typebox';
+import { Type, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { ALGORITHMS, type AlgorithmName } from '../core/types.js';
 import { MAX_CLIENT_ID_BYTES, MAX_SAFE, MAX_WINDOW_SECONDS } from '../core/validate.js';
 
@@ -156,6 +156,43 @@ export const HealthSchema = Type.Object({ status: Type.String() });
 export const ReadinessSchema = Type.Object({
   status: literals(['ready', 'not-ready'] as const),
   checks: Type.Record(Type.String(), Type.String()),
+});
+
+const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const InstanceStatusSchema = Type.Object({
+  id: Type.String(),
+  self: Type.Boolean({ description: 'true for the instance that answered' }),
+  cpu: nullable(
+    Type.Number({ description: "CPU busy, 0..1: of the cgroup's quota if any, else of the host" }),
+  ),
+  allowP99Ms: nullable(Type.Number({ description: 'p99 Allow latency over the last second, ms' })),
+  rps: nullable(Type.Number({ description: 'decisions per second over the last second' })),
+  storeErrorRate: nullable(Type.Number({ description: 'failed counter-store calls / calls, 0..1' })),
+  startedAt: nullable(Type.String()),
+  at: nullable(Type.String({ description: 'time of the heartbeat' })),
+  version: nullable(Type.String()),
+});
+
+export const EtcdStatusSchema = Type.Object({
+  revision: Type.Integer({ description: 'the etcd revision the mirror reflects' }),
+  mirrorSize: Type.Integer({ description: 'client limits in the mirror' }),
+  clientOverrides: Type.Integer(),
+  relists: Type.Integer({ description: 'times the mirror was rebuilt after its watch was cancelled' }),
+  invalidEntries: Type.Record(Type.String(), Type.Integer(), {
+    description: 'invalid entries ignored since start, by kind',
+  }),
+});
+
+export const StatusSchema = Type.Object({
+  instanceId: Type.String({ description: 'the instance that answered' }),
+  liveInstances: Type.Integer({ minimum: 1 }),
+  instances: Type.Array(InstanceStatusSchema, {
+    description: 'every live instance, this one first; stats are null while its heartbeat is unreadable',
+  }),
+  throttle: ThrottleInfoSchema,
+  etcd: Type.Union([EtcdStatusSchema, Type.Null()], { description: 'null in embedded mode' }),
+  counters: literals(['redis', 'memory'] as const),
 });
 
 /** Responses every route may give besides its success (documented in OpenAPI). */

@@ -224,6 +224,7 @@ describe('EtcdConfigStore', () => {
       'controller-throttle': 1,
       'manual-throttle': 1,
       'client-override': 1,
+      instance: 0,
       key: 1,
     });
     expect(invalidSeen).toEqual([
@@ -265,6 +266,7 @@ describe('EtcdConfigStore', () => {
       'controller-throttle': 1,
       'manual-throttle': 1,
       'client-override': 1,
+      instance: 0,
       key: 1,
     });
   });

@@ -238,6 +238,50 @@ export class EtcdClient {
     return Number(response.header.revision);
   }
 
+  /**
+   * Puts every entry in one transaction: all of them or none. etcd refuses a transaction of more than
+   * its --max-txn-ops (default 128) operations. Resolves with the revision of the write.
+   */
+  async putAll(entries: readonly { readonly key: string; readonly value: string }[]): Promise<number> {
+    const request = {
+      success: entries.map((entry) => ({
+        request_put: { key: Buffer.from(entry.key), value: Buffer.from(entry.value) },
+      })),
+    };
+    const response = await this.#call('write', this.#writeDeadlineMs, (options) =>
+      this.#etcd.kv.txn(request, options),
+    ).catch((err: unknown) => {
+      throw this.#writeFailed(`put ${entries.length} keys in one transaction`, err);
+    });
+    return Number(response.header.revision);
+  }
+
+  /** The value at `key` (undefined when absent) and the store revision it was read at. */
+  async get(key: string): Promise<{ readonly revision: number; readonly value: Buffer | undefined }> {
+    const response = await this.#call('read', this.#readDeadlineMs, (options) =>
+      this.#etcd.kv.range({ key: Buffer.from(key) }, options),
+    ).catch((err: unknown) => {
+      throw new ControlPlaneUnavailableError(
+        `etcd did not answer a read of ${key} within ${this.#readDeadlineMs} ms: ${describe(err)}`,
+        { cause: err },
+      );
+    });
+    return { revision: Number(response.header.revision), value: response.kvs[0]?.value };
+  }
+
+  /** How many keys `[start, end)` holds, and the store revision it was counted at. */
+  async count(start: Buffer, end: Buffer): Promise<{ readonly revision: number; readonly count: number }> {
+    const response = await this.#call('read', this.#readDeadlineMs, (options) =>
+      this.#etcd.kv.range({ key: start, range_end: end, count_only: true }, options),
+    ).catch((err: unknown) => {
+      throw new ControlPlaneUnavailableError(
+        `etcd did not answer a count of ${start.toString()} within ${this.#readDeadlineMs} ms: ${describe(err)}`,
+        { cause: err },
+      );
+    });
+    return { revision: Number(response.header.revision), count: Number(response.count) };
+  }
+
   /** Deletes `key`; resolves with the revision after the delete and the value it had, if any. */
   async delete(key: string): Promise<{ readonly revision: number; readonly previous: Buffer | undefined }> {
     const response = await this.#call('write', this.#writeDeadlineMs, (options) =>
@@ -250,19 +294,33 @@ export class EtcdClient {
 
   /**
    * Grants a lease of `ttlSeconds`. With `keepAlive` the client renews it until revoke() or close();
-   * without, it expires after its TTL, and so do the keys written under it.
+   * without, it expires after its TTL, and so do the keys written under it. `onLost` is called once
+   * if a kept-alive lease dies anyway (etcd unreachable for longer than twice its TTL, or etcd says
+   * it expired); the keys written under it are then gone or about to go, and a new lease is needed.
    */
-  async grantLease(ttlSeconds: number, keepAlive: boolean): Promise<EtcdLease> {
+  async grantLease(
+    ttlSeconds: number,
+    keepAlive: boolean,
+    onLost?: (err: Error) => void,
+  ): Promise<EtcdLease> {
     this.#throwIfClosed();
     const lease = this.#etcd.lease(ttlSeconds, {
       autoKeepAlive: keepAlive,
       deadline: Date.now() + this.#writeDeadlineMs,
     });
-    lease.on('lost', (err) => this.#log.error('lease', err, 'etcd lease lost'));
+    let granted = false;
+    lease.on('lost', (err) => {
+      this.#log.error('lease', err, 'etcd lease lost');
+      // nothing left to keep alive; a lease etcd still holds expires by itself
+      this.#leases.delete(lease);
+      // a grant that failed is reported by grantLease's rejection instead
+      if (granted) onLost?.(err);
+    });
     this.#leases.add(lease);
     let id: string;
     try {
       id = await lease.grant();
+      granted = true;
     } catch (err) {
       lease.release();
       this.#leases.delete(lease);

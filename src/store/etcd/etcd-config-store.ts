@@ -20,6 +20,7 @@ import type {
   ControllerThrottle,
   ManualThrottle,
 } from '../config-store.js';
+import type { InstanceHeartbeat } from '../instance-registry.js';
 import type { EtcdClient, EtcdWatch, RangePage, WatchEvent } from './etcd-client.js';
 import { EtcdKeys, decodeKeyId, type ParsedKey } from './keys.js';
 import type { RawKeyValue } from './range-codec.js';
@@ -33,6 +34,8 @@ export interface EtcdMirrorStats {
   readonly revision: number;
   readonly limits: number;
   readonly clientOverrides: number;
+  /** instances with a heartbeat key (their leases alive) */
+  readonly instances: number;
   /** times the mirror was rebuilt by a fresh list after its watch was cancelled (compaction) */
   readonly relists: number;
   /** invalid entries seen (and ignored) since start, by kind */
@@ -75,6 +78,8 @@ const MAX_TIMER_MS = 2_147_483_647;
 interface Mirror {
   readonly limits: Map<string, LimitSpec>;
   readonly overrides: Map<string, ClientOverride>;
+  /** live instances by id; undefined while an instance's heartbeat is unreadable (invalid) */
+  readonly instances: Map<string, InstanceHeartbeat | undefined>;
   defaults: LimitSpec | undefined;
   manual: ManualThrottle | undefined;
   /** Date.parse(manual.until), parsed once rather than on every allow */
@@ -93,6 +98,7 @@ function emptyMirror(): Mirror {
   return {
     limits: new Map(),
     overrides: new Map(),
+    instances: new Map(),
     defaults: undefined,
     manual: undefined,
     manualUntilMs: undefined,
@@ -286,11 +292,20 @@ export class EtcdConfigStore implements ConfigStore {
     return this.#mirror.limits.size;
   }
 
+  /**
+   * The instances whose heartbeat keys exist (DESIGN §2: leased, so a dead instance's key vanishes
+   * with its lease), by id. While etcd is away this is the last known set.
+   */
+  getInstances(): ReadonlyMap<string, InstanceHeartbeat | undefined> {
+    return this.#mirror.instances;
+  }
+
   stats(): EtcdMirrorStats {
     return {
       revision: this.#revision,
       limits: this.#mirror.limits.size,
       clientOverrides: this.#mirror.overrides.size,
+      instances: this.#mirror.instances.size,
       relists: this.#relists,
       invalidEntries: { ...this.#invalid },
     };
@@ -412,8 +427,12 @@ export class EtcdConfigStore implements ConfigStore {
         mirror.manual = previous.manual;
         mirror.manualUntilMs = previous.manualUntilMs;
         return;
+      case 'instance': {
+        const heartbeat = previous.instances.get(parsed.instanceId);
+        if (heartbeat !== undefined) mirror.instances.set(parsed.instanceId, heartbeat);
+        return;
+      }
       case 'invalid-id':
-      case 'instance':
       case 'other':
         return;
       default:
@@ -558,7 +577,17 @@ export class EtcdConfigStore implements ConfigStore {
           ],
           log,
         );
-      case 'instance':
+      case 'instance': {
+        const { instanceId } = parsed;
+        if (value === undefined) {
+          mirror.instances.delete(instanceId);
+          return true;
+        }
+        const heartbeat = this.#parse('instance', key, value, log);
+        // an unreadable heartbeat still says the instance is alive; its last good stats are kept
+        mirror.instances.set(instanceId, heartbeat ?? mirror.instances.get(instanceId));
+        return heartbeat !== undefined;
+      }
       case 'other':
         return true;
       default:

@@ -3,6 +3,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { Registry } from 'prom-client';
 import { buildApp } from '../../../src/app.js';
 import type { ReadinessCheck } from '../../../src/http/health-routes.js';
+import type { StatusSource } from '../../../src/http/status-routes.js';
 import { RateLimiter } from '../../../src/limiter/rate-limiter.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createMetrics, type Metrics } from '../../../src/observability/metrics.js';
@@ -22,6 +23,8 @@ export interface TestAppOptions {
   readonly readiness?: ReadinessCheck;
   /** replaces the in-memory counter store (failure tests) */
   readonly counters?: CounterStore;
+  /** what /v1/status reports; without it the app has no /v1/status */
+  readonly status?: StatusSource;
   /** log lines are collected in `logs` at this level; silent by default */
   readonly logLevel?: 'trace' | 'debug' | 'silent';
 }
@@ -64,6 +67,7 @@ export function createTestApp(options: TestAppOptions = {}): TestApp {
     logger: createLogger({ level: options.logLevel ?? 'silent', destination }),
     admin: { token: options.adminToken, listenIsLoopback: options.listenIsLoopback ?? true },
     readiness: options.readiness ?? (() => Promise.resolve({ status: 'ready', checks: { counters: 'ok' } })),
+    ...(options.status === undefined ? {} : { status: options.status }),
   });
   return {
     app,
