@@ -22,7 +22,7 @@ import type {
 } from '../config-store.js';
 import type { InstanceHeartbeat } from '../instance-registry.js';
 import type { EtcdClient, EtcdWatch, RangePage, WatchEvent } from './etcd-client.js';
-import { EtcdKeys, decodeKeyId, type ParsedKey } from './keys.js';
+import { EtcdKeys, decodeKeyId, prefixEnd, type ParsedKey } from './keys.js';
 import type { RawKeyValue } from './range-codec.js';
 import { LimitSpecCache } from './limit-spec-cache.js';
 
@@ -104,19 +104,6 @@ function emptyMirror(): Mirror {
     manualUntilMs: undefined,
     controller: undefined,
   };
-}
-
-/** The first key after every key that starts with `prefix` (etcd's range end for a prefix). */
-function prefixEnd(prefix: Buffer): Buffer {
-  const end = Buffer.from(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    const byte = end[i] ?? 0;
-    if (byte < 0xff) {
-      end[i] = byte + 1;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return Buffer.from([0]);
 }
 
 function throwIfInvalid<T>(result: SchemaResult<T>): T {

@@ -50,6 +50,19 @@ export function decodeKeyId(segment: string): string | undefined {
   return encodeURIComponent(id) === segment ? id : undefined;
 }
 
+/** The first key after every key that starts with `prefix` (etcd's range end for a prefix). */
+export function prefixEnd(prefix: Buffer): Buffer {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    const byte = end[i] ?? 0;
+    if (byte < 0xff) {
+      end[i] = byte + 1;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return Buffer.from([0]);
+}
+
 /** Every key of one deployment, under `prefix` (trailing slashes ignored). */
 export class EtcdKeys {
   /** the root without a trailing slash, e.g. `/ratelimiter` */
