@@ -104,6 +104,39 @@ describe('CallBatcher', () => {
     ]);
   });
 
+  it('waits only for the current callback when idle, for the end of the turn while a call is out', async () => {
+    const sent: string[][] = [];
+    const pending: (() => void)[] = [];
+    const batcher = new CallBatcher({
+      send: (_entry, call) => {
+        sent.push(call.items.map((i) => i.key));
+        return new Promise((resolve) =>
+          pending.push(() => resolve(call.items.map((i, n) => outcomeFor(i.key, n)))),
+        );
+      },
+      slotOf,
+      maxItems: 100,
+    });
+    const tick = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
+    const a = batcher.submit('allow', undefined, item('s0:a'));
+    await tick();
+    // idle: gone after the callback that asked
+    expect(sent).toEqual([['s0:a']]);
+    const b = batcher.submit('allow', undefined, item('s0:b'));
+    const c = batcher.submit('allow', undefined, item('s0:c'));
+    await tick();
+    // busy (a is out): b and c wait for the end of the turn
+    expect(sent).toEqual([['s0:a']]);
+    await nextTurn();
+    expect(sent).toEqual([['s0:a'], ['s0:b', 's0:c']]);
+    for (const release of pending) release();
+    expect(await Promise.all([a, b, c])).toEqual([
+      outcomeFor('s0:a', 0),
+      outcomeFor('s0:b', 0),
+      outcomeFor('s0:c', 1),
+    ]);
+  });
+
   it('flush() sends what is queued at once', () => {
     const { sent, send } = recorder();
     const batcher = new CallBatcher({ send, slotOf, maxItems: 100 });

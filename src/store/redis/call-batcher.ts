@@ -1,8 +1,7 @@
 /**
  * Micro-batching of counter script calls (issue 3, Build 2).
  *
- * The decisions asked of one store during one turn of the event loop (every callback of the poll
- * phase, with their microtasks) are held until setImmediate, then sent as script calls: one per
+ * The decisions asked of one store are held for a moment, then sent as script calls: one per
  * run of consecutive items of a Cluster slot (on a single node every key shares one) that use the
  * same entry script (allow or peek) and the same explicit time (or none: the server's clock). In
  * the usual case (allows on the server's clock) that is one call per slot per turn. The script
@@ -10,6 +9,11 @@
  * slot go out in order on its connection, so every key sees its decisions in the order they were
  * asked: a batch gives exactly the results of the same calls sent one by one. A call holds at most
  * `maxItems`; reaching it sends everything queued so far at once.
+ *
+ * How long is "a moment": while a call of this batcher is waiting for Redis, until the end of the
+ * event-loop turn (setImmediate: the decisions asked by every I/O callback of the turn, such as
+ * requests read from many sockets, join); when none is, only until the current callback and its
+ * microtasks are done (process.nextTick), so a lone decision on an idle store waits for nothing.
  *
  * One reply settles every caller of the call. A failed call fails its own callers only, with the
  * script's or the connection's error, except one kind: RL_STATE <key> (a key holding something
@@ -49,7 +53,13 @@ export class CallBatcher {
   readonly #open = new Map<number, Group>();
   /** every group of this turn, in the order opened */
   #queue: Group[] = [];
-  #scheduled: NodeJS.Immediate | undefined;
+  /** a flush is scheduled (nextTick or setImmediate) */
+  #scheduled = false;
+  /** script calls sent and not settled */
+  #inFlight = 0;
+  readonly #scheduledFlush = (): void => {
+    this.flush();
+  };
 
   constructor(options: CallBatcherOptions) {
     if (!Number.isInteger(options.maxItems) || options.maxItems < 1) {
@@ -72,14 +82,18 @@ export class CallBatcher {
       }
       group.waiters.push({ item, resolve, reject });
       if (group.waiters.length >= this.#maxItems) this.flush();
-      else this.#scheduled ??= setImmediate(() => this.flush());
+      else if (!this.#scheduled) {
+        this.#scheduled = true;
+        if (this.#inFlight === 0) process.nextTick(this.#scheduledFlush);
+        else setImmediate(this.#scheduledFlush);
+      }
     });
   }
 
   /** Sends everything queued so far now, in order, without waiting for the end of the turn. */
   flush(): void {
-    if (this.#scheduled !== undefined) clearImmediate(this.#scheduled);
-    this.#scheduled = undefined;
+    // a flush scheduled earlier still runs, and finds nothing or what was asked since: sent sooner
+    this.#scheduled = false;
     const queue = this.#queue;
     this.#queue = [];
     this.#open.clear();
@@ -87,8 +101,10 @@ export class CallBatcher {
   }
 
   #dispatch(group: Group, waiters: readonly Waiter[]): void {
+    this.#inFlight++;
     void this.#send(group.entry, { now: group.now, items: waiters.map((w) => w.item) }).then(
       (outcomes) => {
+        this.#inFlight--;
         waiters.forEach((waiter, i) => {
           const outcome = outcomes[i];
           if (outcome === undefined) waiter.reject(new Error(`script call replied no outcome for item ${i}`));
@@ -96,6 +112,7 @@ export class CallBatcher {
         });
       },
       (err: unknown) => {
+        this.#inFlight--;
         this.#failed(group, waiters, err);
       },
     );
