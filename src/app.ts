@@ -42,6 +42,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     frameworkErrors: (error, request, reply) => {
       answerError(error, request, reply, deps.metrics);
     },
+    // no per-request child logger (an allocation per request); lines that need it carry reqId
+    childLoggerFactory: (parent) => parent,
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
@@ -50,18 +52,22 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // JSON only: a text/plain body is a 415, not a string handed to the validator
   app.removeContentTypeParser('text/plain');
 
-  app.addHook('onResponse', (request, reply, done) => {
-    request.log.debug(
-      {
-        method: request.method,
-        route: request.routeOptions.url,
-        statusCode: reply.statusCode,
-        ms: reply.elapsedTime,
-      },
-      'request',
-    );
-    done();
-  });
+  // one debug line per request; the hook costs every request, so it exists only at debug level
+  if (deps.logger.isLevelEnabled('debug')) {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.debug(
+        {
+          reqId: request.id,
+          method: request.method,
+          route: request.routeOptions.url,
+          statusCode: reply.statusCode,
+          ms: reply.elapsedTime,
+        },
+        'request',
+      );
+      done();
+    });
+  }
 
   void app.register(swagger, {
     openapi: {

@@ -34,6 +34,7 @@ async function allowItem(
   index: number,
   deps: AllowRoutesDeps,
   log: FastifyBaseLogger,
+  reqId: string,
 ): Promise<BatchResult> {
   try {
     if (!allowItemChecker.Check(item)) throw new ValidationError(problemsOf(allowItemChecker.Errors(item)));
@@ -41,7 +42,7 @@ async function allowItem(
     return decision;
   } catch (err) {
     const typed = toRateLimiterError(err);
-    if (typed === undefined) log.error({ err, index }, 'batch item failed');
+    if (typed === undefined) log.error({ err, index, reqId }, 'batch item failed');
     deps.metrics.recordError(typed?.code ?? 'INTERNAL');
     return { error: itemError(typed, index) };
   }
@@ -92,7 +93,7 @@ export function registerAllowRoutes(app: FastifyInstance, deps: AllowRoutesDeps)
     },
     async (request) => {
       const results = await Promise.all(
-        request.body.requests.map((item, index) => allowItem(item, index, deps, request.log)),
+        request.body.requests.map((item, index) => allowItem(item, index, deps, request.log, request.id)),
       );
       return { results };
     },

@@ -108,8 +108,10 @@ export function answerError(
   const typed = toRateLimiterError(error);
   const problem = typed === undefined ? INTERNAL : problemFor(typed);
   metrics.recordError(problem.code);
-  if (problem.status >= 500) request.log.error({ err: error, code: problem.code }, 'request failed');
-  else request.log.debug({ code: problem.code, status: problem.status }, 'request rejected');
+  if (problem.status >= 500)
+    request.log.error({ err: error, code: problem.code, reqId: request.id }, 'request failed');
+  else
+    request.log.debug({ code: problem.code, status: problem.status, reqId: request.id }, 'request rejected');
   return sendProblem(reply, problem);
 }
 
