@@ -10,6 +10,8 @@ export interface ServiceSpec {
   /** Binary on PATH, e.g. "redis-server". */
   readonly command: string;
   readonly args: readonly string[];
+  /** The process's whole environment (default: this process's). */
+  readonly env?: Readonly<Record<string, string>>;
   /** stdout and stderr are appended here (restarts keep the earlier runs' output). */
   readonly logFile: string;
   /** Resolves true once the service answers; must not throw. */
@@ -54,7 +56,10 @@ export async function spawnService(spec: ServiceSpec): Promise<RunningService> {
   const logFd = openSync(spec.logFile, 'a');
   const child = (() => {
     try {
-      return spawn(spec.command, spec.args, { stdio: ['ignore', logFd, logFd] });
+      return spawn(spec.command, spec.args, {
+        stdio: ['ignore', logFd, logFd],
+        ...(spec.env === undefined ? {} : { env: { ...spec.env } }),
+      });
     } finally {
       closeSync(logFd);
     }
