@@ -61,7 +61,11 @@ async function putLimit(instance: LimiterProcess, clientId: string, algorithm: A
   expect(response.status, await response.text()).toBe(200);
 }
 
-async function allow(instances: readonly LimiterProcess[], index: number, clientId: string): Promise<AllowReply> {
+async function allow(
+  instances: readonly LimiterProcess[],
+  index: number,
+  clientId: string,
+): Promise<AllowReply> {
   const instance = instances[index];
   if (instance === undefined) throw new Error(`no instance ${index}`);
   const response = await fetch(`${instance.base}/v1/allow`, {
@@ -87,7 +91,9 @@ async function threeHundredAtOnce(
   const before = await Promise.all(instances.map(decisionCounts));
 
   const replies = await Promise.all(
-    Array.from({ length: INSTANCES * CALLS_PER_INSTANCE }, (_, i) => allow(instances, i % INSTANCES, clientId)),
+    Array.from({ length: INSTANCES * CALLS_PER_INSTANCE }, (_, i) =>
+      allow(instances, i % INSTANCES, clientId),
+    ),
   );
 
   // no errors: every reply is a decision (a denial is a 200 with allowed:false), none degraded
