@@ -5,6 +5,7 @@ import { buildApp } from './app.js';
 import { SettingsError } from './errors.js';
 import { isLoopbackHost } from './http/admin-auth.js';
 import type { Readiness } from './http/health-routes.js';
+import { OverLimitCache } from './limiter/over-limit-cache.js';
 import { RateLimiter } from './limiter/rate-limiter.js';
 import { createLogger } from './observability/logger.js';
 import { createCpuSampler } from './observability/cpu-usage.js';
@@ -61,6 +62,14 @@ async function main(): Promise<void> {
       version: serviceVersion(),
     }),
   }).catch(exitOnSettingsError);
+  const overLimitCache =
+    settings.overLimitCacheSize === 0
+      ? undefined
+      : new OverLimitCache({
+          maxEntries: settings.overLimitCacheSize,
+          onHit: metrics.recordOverLimitCacheHit,
+        });
+  if (overLimitCache !== undefined) metrics.observeOverLimitCacheSize(() => overLimitCache.size);
   const limiter = new RateLimiter({
     counters: stores.counters,
     config: stores.config,
@@ -70,6 +79,7 @@ async function main(): Promise<void> {
       metrics.recordDecision(decision, elapsedMs);
       loadStats.recordDecision(decision, elapsedMs);
     },
+    ...(overLimitCache === undefined ? {} : { overLimitCache }),
   });
 
   let shuttingDown = false;

@@ -5,6 +5,7 @@ import { Value } from '@sinclair/typebox/value';
 import { ALGORITHMS, type AlgorithmName, type LimitSpec } from './core/types.js';
 import { MAX_SAFE, MAX_WINDOW_SECONDS } from './core/validate.js';
 import { SettingsError, type FieldProblem } from './errors.js';
+import { DEFAULT_OVER_LIMIT_CACHE_SIZE } from './limiter/over-limit-cache.js';
 
 export const DEGRADED_MODES = ['local', 'open', 'closed'] as const;
 export type DegradedMode = (typeof DEGRADED_MODES)[number];
@@ -30,6 +31,8 @@ export interface Settings {
   readonly logLevel: LogLevel;
   /** limit for clients that have none of their own (RL_DEFAULT_LIMIT + RL_DEFAULT_WINDOW) */
   readonly defaultLimit: LimitSpec | undefined;
+  /** most entries of the local over-limit cache; 0 turns it off */
+  readonly overLimitCacheSize: number;
   /** the config file that was read, if any */
   readonly configFile: string | undefined;
 }
@@ -39,6 +42,8 @@ export type FileReader = (path: string) => string;
 
 export const CONFIG_FILE_VARIABLE = 'RL_CONFIG_FILE';
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
+/** an entry holds a client id of up to 512 bytes: 10 million stay within a few GiB */
+const MAX_OVER_LIMIT_CACHE_SIZE = 10_000_000;
 
 const HOSTNAME =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
@@ -145,6 +150,11 @@ const VARIABLES = {
   RL_DEFAULT_WINDOW: {
     schema: INTEGER(1, MAX_WINDOW_SECONDS),
     expected: `an integer number of seconds between 1 and ${MAX_WINDOW_SECONDS}`,
+    kind: 'integer',
+  },
+  RL_OVER_LIMIT_CACHE_SIZE: {
+    schema: INTEGER(0, MAX_OVER_LIMIT_CACHE_SIZE),
+    expected: `an integer number of entries between 0 (off) and ${MAX_OVER_LIMIT_CACHE_SIZE}`,
     kind: 'integer',
   },
 } as const satisfies Record<string, VariableSpec>;
@@ -313,6 +323,8 @@ export function loadSettings(
     degradedMode: (values.RL_DEGRADED_MODE as DegradedMode | undefined) ?? 'local',
     logLevel: (values.LOG_LEVEL as LogLevel | undefined) ?? 'info',
     defaultLimit,
+    overLimitCacheSize:
+      (values.RL_OVER_LIMIT_CACHE_SIZE as number | undefined) ?? DEFAULT_OVER_LIMIT_CACHE_SIZE,
     configFile,
   });
 }

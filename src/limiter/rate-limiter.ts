@@ -11,6 +11,7 @@ import { ValidationError } from '../errors.js';
 import type { ConfigStore, ManualThrottle } from '../store/config-store.js';
 import type { CounterStore } from '../store/counter-store.js';
 import type { Clock } from '../core/clock.js';
+import type { OverLimitCache } from './over-limit-cache.js';
 
 export interface RateLimiterOptions {
   readonly counters: CounterStore;
@@ -20,6 +21,11 @@ export interface RateLimiterOptions {
   readonly defaultAlgorithm?: AlgorithmName;
   /** called after every decision (metrics); must not throw */
   readonly onDecision?: (decision: Decision, elapsedMs: number) => void;
+  /**
+   * denies calls of clients already over their limit without a counter-store call; kept
+   * consistent with `config` by its change events. Absent: every allow reaches the store.
+   */
+  readonly overLimitCache?: OverLimitCache;
 }
 
 /** What getRateLimit reports. `{limit: 0, window: 0}` (and nulls) for a client with no limit. */
@@ -62,6 +68,7 @@ export class RateLimiter {
   readonly #clock: Clock;
   readonly #defaultAlgorithm: AlgorithmName;
   readonly #onDecision: ((decision: Decision, elapsedMs: number) => void) | undefined;
+  readonly #cache: OverLimitCache | undefined;
 
   constructor(options: RateLimiterOptions) {
     this.#counters = options.counters;
@@ -69,6 +76,10 @@ export class RateLimiter {
     this.#clock = options.clock;
     this.#defaultAlgorithm = options.defaultAlgorithm ?? DEFAULT_ALGORITHM;
     this.#onDecision = options.onDecision;
+    const cache = options.overLimitCache;
+    this.#cache = cache;
+    // ends with the config store (close() drops its listeners)
+    if (cache !== undefined) options.config.onChange((change) => cache.onConfigChange(change));
   }
 
   get defaultAlgorithm(): AlgorithmName {
@@ -174,8 +185,20 @@ export class RateLimiter {
       limit: policy.effectiveLimit,
       windowMs: policy.base.window * 1000,
     };
-    const outcome = consume ? await this.#counters.consume(request) : await this.#counters.peek(request);
-    return toDecision(outcome, policy);
+    if (!consume) return toDecision(await this.#counters.peek(request), policy);
+    const cache = this.#cache;
+    if (cache === undefined) return toDecision(await this.#counters.consume(request), policy);
+    const now = this.#clock.now();
+    const cached = cache.lookup(request, now);
+    if (cached !== undefined) return toDecision(cached, policy);
+    const call = cache.begin(request, now);
+    let outcome: Outcome | undefined;
+    try {
+      outcome = await this.#counters.consume(request);
+      return toDecision(outcome, policy);
+    } finally {
+      cache.settle(call, outcome);
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, type Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Decision, DecisionReason } from '../core/types.js';
 import { ERROR_CODES, type ErrorCode } from '../errors.js';
 
@@ -23,6 +23,10 @@ export interface Metrics {
   readonly recordError: (code: ErrorCode) => void;
   /** one invalid control-plane entry (bad JSON, out of range, badly encoded key) ignored */
   readonly recordInvalidConfigEntry: (kind: string) => void;
+  /** one allow denied by the local over-limit cache (the OverLimitCache's `onHit` hook) */
+  readonly recordOverLimitCacheHit: () => void;
+  /** where the over-limit cache size gauge reads from, on each scrape (0 until set) */
+  readonly observeOverLimitCacheSize: (size: () => number) => void;
 }
 
 export interface MetricsOptions {
@@ -60,6 +64,21 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
     registers: [registry],
   });
 
+  const overLimitCacheHits = new Counter({
+    name: 'ratelimiter_over_limit_cache_hits_total',
+    help: 'Allows denied by the local over-limit cache, without a counter-store call (also in ratelimiter_decisions_total)',
+    registers: [registry],
+  });
+  let overLimitCacheSize = (): number => 0;
+  new Gauge({
+    name: 'ratelimiter_over_limit_cache_entries',
+    help: 'Entries held by the local over-limit cache',
+    registers: [registry],
+    collect() {
+      this.set(overLimitCacheSize());
+    },
+  });
+
   // every series exists from the start, so rates and alerts see zeros rather than gaps
   for (const labels of DECISION_LABELS) decisions.inc(labels, 0);
   for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) errors.inc({ code }, 0);
@@ -75,6 +94,12 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
     },
     recordInvalidConfigEntry: (kind) => {
       invalidConfigEntries.inc({ kind });
+    },
+    recordOverLimitCacheHit: () => {
+      overLimitCacheHits.inc();
+    },
+    observeOverLimitCacheSize: (size) => {
+      overLimitCacheSize = size;
     },
   };
 }

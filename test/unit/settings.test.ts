@@ -37,6 +37,7 @@ describe('loadSettings: defaults', () => {
       degradedMode: 'local',
       logLevel: 'info',
       defaultLimit: undefined,
+      overLimitCacheSize: 100_000,
       configFile: undefined,
     });
   });
@@ -77,6 +78,7 @@ describe('loadSettings: every variable', () => {
         LOG_LEVEL: 'debug',
         RL_DEFAULT_LIMIT: '100',
         RL_DEFAULT_WINDOW: '60',
+        RL_OVER_LIMIT_CACHE_SIZE: '0',
       },
       noFile,
     );
@@ -93,6 +95,7 @@ describe('loadSettings: every variable', () => {
       degradedMode: 'closed',
       logLevel: 'debug',
       defaultLimit: { limit: 100, window: 60, algorithm: 'token-bucket' },
+      overLimitCacheSize: 0,
       configFile: undefined,
     });
   });
@@ -129,6 +132,9 @@ describe('loadSettings: every variable', () => {
     ['RL_STORE_DEADLINE_MS', '0'],
     ['RL_STORE_DEADLINE_MS', '60001'],
     ['RL_DEGRADED_MODE', 'maybe'],
+    ['RL_OVER_LIMIT_CACHE_SIZE', '-1'],
+    ['RL_OVER_LIMIT_CACHE_SIZE', '1.5'],
+    ['RL_OVER_LIMIT_CACHE_SIZE', '10000001'],
     ['LOG_LEVEL', 'verbose'],
   ])('rejects %s=%j', (name, value) => {
     expect(fieldsOf(() => loadSettings({ [name]: value }, noFile))).toEqual([name]);
