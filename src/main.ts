@@ -62,8 +62,10 @@ async function main(): Promise<void> {
       version: serviceVersion(),
     }),
   }).catch(exitOnSettingsError);
+  // saves a Redis round trip per denial of a client already over its limit; in-memory counters
+  // answer without one, where the cache's bookkeeping would only add to each call
   const overLimitCache =
-    settings.overLimitCacheSize === 0
+    settings.overLimitCacheSize === 0 || stores.kinds.counters === 'memory'
       ? undefined
       : new OverLimitCache({
           maxEntries: settings.overLimitCacheSize,
