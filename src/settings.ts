@@ -21,6 +21,8 @@ export interface Settings {
   readonly redisUrl: string | undefined;
   /** `host:port` seeds of a Redis Cluster */
   readonly redisClusterNodes: readonly string[] | undefined;
+  /** a Sentinel-managed primary: the sentinels' `host:port` and the primary's name */
+  readonly redisSentinel: { readonly sentinels: readonly string[]; readonly name: string } | undefined;
   /** `http(s)://host:port` etcd endpoints; unset: in-memory config */
   readonly etcdEndpoints: readonly string[] | undefined;
   readonly etcdPrefix: string;
@@ -108,6 +110,17 @@ const VARIABLES = {
     expected: 'a comma-separated list of host:port',
     kind: 'list',
     refine: (v: readonly string[]) => v.every(isHostPort),
+  },
+  REDIS_SENTINELS: {
+    schema: LIST,
+    expected: 'a comma-separated list of host:port (the sentinels)',
+    kind: 'list',
+    refine: (v: readonly string[]) => v.every(isHostPort),
+  },
+  REDIS_SENTINEL_NAME: {
+    schema: Type.String({ pattern: '^[!-~]{1,128}$' }),
+    expected: 'the name the sentinels monitor the primary under (printable ASCII, no spaces)',
+    kind: 'string',
   },
   ETCD_ENDPOINTS: {
     schema: LIST,
@@ -283,10 +296,19 @@ export function loadSettings(
     values[name] = value;
   }
 
-  if (values.REDIS_URL !== undefined && values.REDIS_CLUSTER_NODES !== undefined) {
+  const redisModes = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter(
+    (name) => values[name] !== undefined,
+  );
+  if (redisModes.length > 1) {
     problems.push({
-      field: 'REDIS_CLUSTER_NODES',
-      message: 'set either REDIS_URL or REDIS_CLUSTER_NODES, not both',
+      field: redisModes[1] ?? 'REDIS_URL',
+      message: 'set one of REDIS_URL, REDIS_CLUSTER_NODES and REDIS_SENTINELS, not several',
+    });
+  }
+  if ((values.REDIS_SENTINELS === undefined) !== (values.REDIS_SENTINEL_NAME === undefined)) {
+    problems.push({
+      field: values.REDIS_SENTINELS === undefined ? 'REDIS_SENTINELS' : 'REDIS_SENTINEL_NAME',
+      message: 'REDIS_SENTINELS and REDIS_SENTINEL_NAME must be set together',
     });
   }
   const hasLimit = !isUnset(env.RL_DEFAULT_LIMIT) || !isUnset(fromFile.RL_DEFAULT_LIMIT);
@@ -315,6 +337,10 @@ export function loadSettings(
     host: (values.HOST as string | undefined) ?? '127.0.0.1',
     redisUrl: values.REDIS_URL as string | undefined,
     redisClusterNodes: values.REDIS_CLUSTER_NODES as string[] | undefined,
+    redisSentinel:
+      values.REDIS_SENTINELS === undefined || values.REDIS_SENTINEL_NAME === undefined
+        ? undefined
+        : { sentinels: values.REDIS_SENTINELS as string[], name: values.REDIS_SENTINEL_NAME as string },
     etcdEndpoints: values.ETCD_ENDPOINTS as string[] | undefined,
     etcdPrefix: (values.ETCD_PREFIX as string | undefined) ?? '/ratelimiter',
     adminToken: values.RL_ADMIN_TOKEN as string | undefined,

@@ -43,13 +43,14 @@ export interface StoreDeps {
 /** How to reach Redis, from the settings; undefined: in-memory counters (embedded mode). */
 export function redisConnection(settings: Settings): RedisConnectionOptions | undefined {
   if (settings.redisClusterNodes !== undefined) return { mode: 'cluster', nodes: settings.redisClusterNodes };
+  if (settings.redisSentinel !== undefined) return { mode: 'sentinel', ...settings.redisSentinel };
   if (settings.redisUrl !== undefined) return { mode: 'single', url: settings.redisUrl };
   return undefined;
 }
 
 /**
- * The single seam where the deployment picks its stores: Redis counters when REDIS_URL or
- * REDIS_CLUSTER_NODES is set, etcd config (list-then-watch mirror) when ETCD_ENDPOINTS is set,
+ * The single seam where the deployment picks its stores: Redis counters when REDIS_URL,
+ * REDIS_CLUSTER_NODES or REDIS_SENTINELS is set, etcd config (list-then-watch mirror) when ETCD_ENDPOINTS is set,
  * in memory otherwise (embedded mode).
  */
 export async function buildStores(settings: Settings, deps: StoreDeps): Promise<Stores> {

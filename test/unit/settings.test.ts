@@ -29,6 +29,7 @@ describe('loadSettings: defaults', () => {
       host: '127.0.0.1',
       redisUrl: undefined,
       redisClusterNodes: undefined,
+      redisSentinel: undefined,
       etcdEndpoints: undefined,
       etcdPrefix: '/ratelimiter',
       adminToken: undefined,
@@ -87,6 +88,7 @@ describe('loadSettings: every variable', () => {
       host: '0.0.0.0',
       redisUrl: 'redis://cache.internal:6380/2',
       redisClusterNodes: undefined,
+      redisSentinel: undefined,
       etcdEndpoints: ['http://e1:2379', 'https://e2:2379'],
       etcdPrefix: '/rl/prod',
       adminToken: TOKEN,
@@ -106,6 +108,13 @@ describe('loadSettings: every variable', () => {
     ).toEqual(['10.0.0.1:7000', 'node-b:7001', '[::1]:7002']);
   });
 
+  it('reads a Sentinel-managed primary: the sentinels and the name', () => {
+    expect(
+      loadSettings({ REDIS_SENTINELS: 's1:26379,[::1]:26380', REDIS_SENTINEL_NAME: 'rl-primary' }, noFile)
+        .redisSentinel,
+    ).toEqual({ sentinels: ['s1:26379', '[::1]:26380'], name: 'rl-primary' });
+  });
+
   it.each([
     ['PORT', 'abc'],
     ['PORT', '65536'],
@@ -120,6 +129,7 @@ describe('loadSettings: every variable', () => {
     ['REDIS_CLUSTER_NODES', 'a:7000,b'],
     ['REDIS_CLUSTER_NODES', 'a:0'],
     ['REDIS_CLUSTER_NODES', 'a:7000,,b:7001'],
+    ['REDIS_SENTINELS', 's1'],
     ['ETCD_ENDPOINTS', 'etcd:2379'],
     ['ETCD_ENDPOINTS', 'redis://etcd:2379'],
     ['ETCD_PREFIX', 'ratelimiter'],
@@ -167,6 +177,21 @@ describe('loadSettings: every variable', () => {
     expect(
       fieldsOf(() => loadSettings({ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'b:7000' }, noFile)),
     ).toEqual(['REDIS_CLUSTER_NODES']);
+  });
+
+  it('refuses more than one way to Redis, and sentinels without a name (or the reverse)', () => {
+    expect(
+      fieldsOf(() =>
+        loadSettings(
+          { REDIS_URL: 'redis://a:6379', REDIS_SENTINELS: 's:26379', REDIS_SENTINEL_NAME: 'm' },
+          noFile,
+        ),
+      ),
+    ).toEqual(['REDIS_SENTINELS']);
+    expect(fieldsOf(() => loadSettings({ REDIS_SENTINELS: 's:26379' }, noFile))).toEqual([
+      'REDIS_SENTINEL_NAME',
+    ]);
+    expect(fieldsOf(() => loadSettings({ REDIS_SENTINEL_NAME: 'm' }, noFile))).toEqual(['REDIS_SENTINELS']);
   });
 
   it('rejects unknown RL_ variables (typos) but not RL_CONFIG_FILE', () => {
