@@ -26,7 +26,8 @@ function clientIdProblem(id: unknown): string | undefined {
   if (id.length === 0) return 'must not be empty';
   if (LONE_SURROGATE.test(id)) return 'must be valid UTF-8 (unpaired surrogate)';
   if (CONTROL.test(id)) return 'must not contain control characters';
-  if (utf8ByteLength(id) > MAX_CLIENT_ID_BYTES) return `must be at most ${MAX_CLIENT_ID_BYTES} bytes of UTF-8`;
+  if (utf8ByteLength(id) > MAX_CLIENT_ID_BYTES)
+    return `must be at most ${MAX_CLIENT_ID_BYTES} bytes of UTF-8`;
   return undefined;
 }
 

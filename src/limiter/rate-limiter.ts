@@ -1,12 +1,7 @@
 import { resolvePolicy, type Policy } from '../core/policy.js';
 import type { AlgorithmName, Decision, LimitSpec, MultiplierSource, Outcome } from '../core/types.js';
 import { DEFAULT_ALGORITHM } from '../core/types.js';
-import {
-  validateAllow,
-  validateClientId,
-  validateLimitSpec,
-  validateMultiplier,
-} from '../core/validate.js';
+import { validateAllow, validateClientId, validateLimitSpec, validateMultiplier } from '../core/validate.js';
 import { ValidationError } from '../errors.js';
 import type { ConfigStore, ManualThrottle } from '../store/config-store.js';
 import type { CounterStore } from '../store/counter-store.js';
@@ -108,7 +103,9 @@ export class RateLimiter {
     algorithm?: AlgorithmName,
   ): Promise<LimitSpec> {
     const spec = validateLimitSpec(
-      algorithm === undefined ? { limit, window: windowSeconds } : { limit, window: windowSeconds, algorithm },
+      algorithm === undefined
+        ? { limit, window: windowSeconds }
+        : { limit, window: windowSeconds, algorithm },
       this.#defaultAlgorithm,
       clientId,
     );
@@ -149,8 +146,13 @@ export class RateLimiter {
   /** Manual global override; beats the controller. `ttlSeconds` makes it end by itself. */
   async setThrottle(multiplier: number, reason: string, ttlSeconds?: number): Promise<ManualThrottle> {
     validateMultiplier(multiplier);
-    if (ttlSeconds !== undefined && (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 31_536_000)) {
-      throw new ValidationError([{ field: '/ttlSeconds', message: 'must be an integer between 1 and 31536000' }]);
+    if (
+      ttlSeconds !== undefined &&
+      (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 31_536_000)
+    ) {
+      throw new ValidationError([
+        { field: '/ttlSeconds', message: 'must be an integer between 1 and 31536000' },
+      ]);
     }
     const throttle: ManualThrottle =
       ttlSeconds === undefined

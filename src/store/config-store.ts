@@ -18,8 +18,7 @@ export interface ManualThrottle {
 
 /** A per-client override: a multiplier, or an absolute limit that replaces the base one. */
 export type ClientOverride =
-  | { readonly multiplier: number }
-  | { readonly limit: number; readonly window: number };
+  { readonly multiplier: number } | { readonly limit: number; readonly window: number };
 
 /** What can change in the config mirror; listeners use it to drop caches. */
 export type ConfigChange =

@@ -56,7 +56,11 @@ const prefix = `cluster-${process.pid}-${Date.now()}`;
 beforeAll(async () => {
   cluster = await startRedisCluster();
   const nodes = cluster.nodes.map((n) => `${n.host}:${n.port}`);
-  store = new RedisCounterStore({ connection: { mode: 'cluster', nodes }, keyPrefix: prefix, deadlineMs: 5000 });
+  store = new RedisCounterStore({
+    connection: { mode: 'cluster', nodes },
+    keyPrefix: prefix,
+    deadlineMs: 5000,
+  });
   await store.ready();
   admin = new Cluster(cluster.nodes.map((n) => ({ host: n.host, port: n.port })));
 });
@@ -97,7 +101,9 @@ describe('RedisCounterStore on a Redis Cluster', () => {
       for (let round = 1; round <= LIMIT + 1; round++) {
         // every id in flight together, so the calls spread over all three primaries at once
         const outcomes = await Promise.all(
-          IDS.map((clientId) => store.consume({ clientId, algorithm, cost: 1, limit: LIMIT, windowMs: YEAR_MS })),
+          IDS.map((clientId) =>
+            store.consume({ clientId, algorithm, cost: 1, limit: LIMIT, windowMs: YEAR_MS }),
+          ),
         );
         outcomes.forEach((outcome, i) => {
           const where = `${algorithm} round ${round} id ${JSON.stringify(IDS[i])}`;
@@ -108,7 +114,7 @@ describe('RedisCounterStore on a Redis Cluster', () => {
     }
   });
 
-  it('resets all of a client\'s keys in one call, and only that client\'s', async () => {
+  it("resets all of a client's keys in one call, and only that client's", async () => {
     const [target, neighbour] = ['reset{me}', 'reset{me}:'];
     for (const clientId of [target, neighbour]) {
       for (const algorithm of ALGORITHMS) {
@@ -126,14 +132,26 @@ describe('RedisCounterStore on a Redis Cluster', () => {
   it('decides N items of one client, all five algorithms, in one script call', async () => {
     const scripts = registerCounterScripts(admin);
     const items = ALGORITHMS.flatMap((algorithm) =>
-      [1, 1].map((cost) => ({ key: counterKey(prefix, 'n{items}', algorithm), algorithm, cost, limit: 1, windowMs: YEAR_MS })),
+      [1, 1].map((cost) => ({
+        key: counterKey(prefix, 'n{items}', algorithm),
+        algorithm,
+        cost,
+        limit: 1,
+        windowMs: YEAR_MS,
+      })),
     );
     const outcomes = await scripts.allow({ items });
     expect(outcomes.map((o) => o.allowed)).toEqual(ALGORITHMS.flatMap(() => [true, false]));
   });
 
   it('goes on without an error after SCRIPT FLUSH on every node', async () => {
-    const request = { clientId: 'flush{all}', algorithm: 'token-bucket' as const, cost: 1, limit: 100, windowMs: YEAR_MS };
+    const request = {
+      clientId: 'flush{all}',
+      algorithm: 'token-bucket' as const,
+      cost: 1,
+      limit: 100,
+      windowMs: YEAR_MS,
+    };
     expect((await store.consume(request)).remaining).toBe(99);
     await Promise.all(admin.nodes('master').map((node) => node.script('FLUSH')));
     const outcomes = await Promise.all(IDS.map((clientId) => store.consume({ ...request, clientId })));

@@ -24,7 +24,11 @@ afterAll(async () => {
 
 async function subject(connection: RedisConnectionOptions): Promise<ContractSubject> {
   // a deadline far above any loopback round trip: the contract checks results, not latency
-  const store = new RedisCounterStore({ connection, keyPrefix: `contract-${randomUUID()}`, deadlineMs: 5000 });
+  const store = new RedisCounterStore({
+    connection,
+    keyPrefix: `contract-${randomUUID()}`,
+    deadlineMs: 5000,
+  });
   await store.ready();
   return { store };
 }

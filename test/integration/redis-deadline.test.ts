@@ -26,7 +26,11 @@ const request: CounterRequest = {
 };
 
 function newStore(): RedisCounterStore {
-  return new RedisCounterStore({ connection: { mode: 'single', url: server.url }, keyPrefix: prefix, deadlineMs: 50 });
+  return new RedisCounterStore({
+    connection: { mode: 'single', url: server.url },
+    keyPrefix: prefix,
+    deadlineMs: 50,
+  });
 }
 
 /** Runs `use` with the Redis process stopped, and always continues it. */

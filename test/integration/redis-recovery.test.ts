@@ -28,7 +28,11 @@ function request(clientId: string): CounterRequest {
 
 beforeAll(async () => {
   server = await startRedis();
-  store = new RedisCounterStore({ connection: { mode: 'single', url: server.url }, keyPrefix: prefix, deadlineMs: 5000 });
+  store = new RedisCounterStore({
+    connection: { mode: 'single', url: server.url },
+    keyPrefix: prefix,
+    deadlineMs: 5000,
+  });
   await store.ready();
 });
 
@@ -84,7 +88,9 @@ describe('RedisCounterStore recovery', () => {
       await patient.ready();
       expect((await patient.consume(request('down'))).allowed).toBe(true);
       await down.stop();
-      const results = await Promise.allSettled(Array.from({ length: 5 }, () => patient.consume(request('down'))));
+      const results = await Promise.allSettled(
+        Array.from({ length: 5 }, () => patient.consume(request('down'))),
+      );
       for (const result of results) {
         expect(result.status).toBe('rejected');
         if (result.status === 'rejected') {
@@ -102,7 +108,9 @@ describe('RedisCounterStore recovery', () => {
     expect((await store.consume(request('restart'))).remaining).toBe(999);
     const restarted = server.restart();
     // the old process is gone (or going) and the new one not yet up: no call may hang
-    const during = await Promise.allSettled(Array.from({ length: 5 }, () => store.consume(request('restart'))));
+    const during = await Promise.allSettled(
+      Array.from({ length: 5 }, () => store.consume(request('restart'))),
+    );
     for (const result of during) {
       if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(StoreUnavailableError);
     }

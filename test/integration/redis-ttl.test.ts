@@ -38,7 +38,11 @@ async function serverTimeMs(): Promise<number> {
 
 beforeAll(async () => {
   server = await startRedis();
-  store = new RedisCounterStore({ connection: { mode: 'single', url: server.url }, keyPrefix: prefix, deadlineMs: 5000 });
+  store = new RedisCounterStore({
+    connection: { mode: 'single', url: server.url },
+    keyPrefix: prefix,
+    deadlineMs: 5000,
+  });
   await store.ready();
   raw = new Redis(server.url);
 });
@@ -52,7 +56,13 @@ afterAll(async () => {
 describe('Redis counter keys expire', () => {
   it('a denied call writes nothing', async () => {
     for (const algorithm of ALGORITHMS) {
-      const outcome = await store.consume({ clientId: 'denied', algorithm, cost: 6, limit: 5, windowMs: WINDOW_MS });
+      const outcome = await store.consume({
+        clientId: 'denied',
+        algorithm,
+        cost: 6,
+        limit: 5,
+        windowMs: WINDOW_MS,
+      });
       expect(outcome.reason).toBe('cost_exceeds_limit');
     }
     expect(await scanKeys()).toEqual([]);
@@ -61,22 +71,52 @@ describe('Redis counter keys expire', () => {
   it('a denial lengthens the TTL when the state matters for longer, and never shortens it', async () => {
     const key = (clientId: string, suffix: string): string => `${prefix}:v1:{${clientId}}:${suffix}`;
     // token-bucket, 10 per second, all used: empty again within a second
-    await store.consume({ clientId: 'cut', algorithm: 'token-bucket', cost: 10, limit: 10, windowMs: WINDOW_MS });
+    await store.consume({
+      clientId: 'cut',
+      algorithm: 'token-bucket',
+      cost: 10,
+      limit: 10,
+      windowMs: WINDOW_MS,
+    });
     expect(await raw.pttl(key('cut', 'tb'))).toBeLessThanOrEqual(WINDOW_MS + TTL_SLACK_MS);
     // the limit cut to 1 per second: the same 10 units now take 10 s to drain
-    const cut = await store.consume({ clientId: 'cut', algorithm: 'token-bucket', cost: 1, limit: 1, windowMs: WINDOW_MS });
+    const cut = await store.consume({
+      clientId: 'cut',
+      algorithm: 'token-bucket',
+      cost: 1,
+      limit: 1,
+      windowMs: WINDOW_MS,
+    });
     expect(cut).toMatchObject({ allowed: false, reason: 'limit_exceeded' });
     expect(cut.resetMs).toBeGreaterThan(9 * WINDOW_MS);
     const extended = await raw.pttl(key('cut', 'tb'));
     expect(extended).toBeGreaterThan(WINDOW_MS + TTL_SLACK_MS);
     expect(extended).toBeLessThanOrEqual(cut.resetMs + TTL_SLACK_MS);
     // a denial under the old limit does not shorten it again
-    await store.consume({ clientId: 'cut', algorithm: 'token-bucket', cost: 10, limit: 10, windowMs: WINDOW_MS });
+    await store.consume({
+      clientId: 'cut',
+      algorithm: 'token-bucket',
+      cost: 10,
+      limit: 10,
+      windowMs: WINDOW_MS,
+    });
     expect(await raw.pttl(key('cut', 'tb'))).toBeGreaterThan(WINDOW_MS + TTL_SLACK_MS);
 
     // fixed-window, window lengthened from 1 s to 1 h: the running window stays open for the hour
-    await store.consume({ clientId: 'longer', algorithm: 'fixed-window', cost: 3, limit: 3, windowMs: WINDOW_MS });
-    const longer = await store.consume({ clientId: 'longer', algorithm: 'fixed-window', cost: 1, limit: 3, windowMs: 3_600_000 });
+    await store.consume({
+      clientId: 'longer',
+      algorithm: 'fixed-window',
+      cost: 3,
+      limit: 3,
+      windowMs: WINDOW_MS,
+    });
+    const longer = await store.consume({
+      clientId: 'longer',
+      algorithm: 'fixed-window',
+      cost: 1,
+      limit: 3,
+      windowMs: 3_600_000,
+    });
     expect(longer).toMatchObject({ allowed: false, reason: 'limit_exceeded' });
     expect(await raw.pttl(key('longer', 'fw'))).toBeGreaterThan(3_600_000 - WINDOW_MS);
     await store.reset('cut');
@@ -88,7 +128,13 @@ describe('Redis counter keys expire', () => {
       for (const algorithm of ALGORITHMS) {
         // up to and past the limit: allowed calls write, the denied ones must not disturb the TTL
         for (let call = 0; call < 4; call++) {
-          await store.consume({ clientId: `client ${client}`, algorithm, cost: 1, limit: 3, windowMs: WINDOW_MS });
+          await store.consume({
+            clientId: `client ${client}`,
+            algorithm,
+            cost: 1,
+            limit: 3,
+            windowMs: WINDOW_MS,
+          });
         }
       }
     }

