@@ -27,11 +27,23 @@ interface Variant {
   readonly name: string;
   readonly dispatch: RedisDispatch;
   readonly maxBatchItems?: number;
+  readonly batchSplitFrom?: number;
 }
 
 const SINGLE_VARIANTS: readonly Variant[] = [
-  { name: 'batch (≤128 per call)', dispatch: 'batch', maxBatchItems: 128 },
-  { name: 'batch (≤64 per call)', dispatch: 'batch', maxBatchItems: 64 },
+  { name: 'batch (≤128 per call, halves from 16: default)', dispatch: 'batch', maxBatchItems: 128 },
+  {
+    name: 'batch (≤128 per call, never split)',
+    dispatch: 'batch',
+    maxBatchItems: 128,
+    batchSplitFrom: Number.POSITIVE_INFINITY,
+  },
+  {
+    name: 'batch (≤64 per call, never split)',
+    dispatch: 'batch',
+    maxBatchItems: 64,
+    batchSplitFrom: Number.POSITIVE_INFINITY,
+  },
   { name: 'per-call', dispatch: 'per-call' },
   { name: 'auto-pipeline', dispatch: 'auto-pipeline' },
 ];
@@ -94,6 +106,7 @@ async function measure(
     keyPrefix: `bench-batching-${cell}`,
     dispatch: variant.dispatch,
     ...(variant.maxBatchItems === undefined ? {} : { maxBatchItems: variant.maxBatchItems }),
+    ...(variant.batchSplitFrom === undefined ? {} : { batchSplitFrom: variant.batchSplitFrom }),
   });
   const windowMs = BENCH_LIMIT.window * 1000;
   try {

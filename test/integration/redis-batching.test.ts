@@ -29,6 +29,7 @@ async function openStore(
   dispatch: RedisDispatch,
   keyPrefix: string,
   maxBatchItems?: number,
+  batchSplitFrom?: number,
 ): Promise<RedisCounterStore> {
   const store = new RedisCounterStore({
     connection,
@@ -36,6 +37,7 @@ async function openStore(
     dispatch,
     deadlineMs: 10_000,
     ...(maxBatchItems === undefined ? {} : { maxBatchItems }),
+    ...(batchSplitFrom === undefined ? {} : { batchSplitFrom }),
   });
   stores.push(store);
   await store.ready();
@@ -89,29 +91,51 @@ afterAll(async () => {
 });
 
 describe('batched dispatch on a single redis-server', () => {
-  it('300 concurrent consumes of one client: 3 script calls of at most 128, exactly the limit allowed, in the order asked', async () => {
-    const store = await openStore(single(), 'batch', `${prefix}-order`);
-    // the script is loaded on the connection before counting
-    await store.peek(request('warm', 1));
-    await resetStats(server.host, server.port);
-    const outcomes = await Promise.all(Array.from({ length: 300 }, () => store.consume(request('one', 100))));
-    expect(await scriptCalls(server.host, server.port)).toBe(3);
-    // the first 100 asked are the ones allowed, remaining counting down in the order asked
-    expect(outcomes.slice(0, 100).map((o) => o.remaining)).toEqual(
-      Array.from({ length: 100 }, (_, i) => 99 - i),
-    );
-    expect(outcomes.slice(0, 100).every((o) => o.allowed)).toBe(true);
-    expect(outcomes.slice(100).every((o) => !o.allowed && o.reason === 'limit_exceeded')).toBe(true);
-  });
+  // [batchSplitFrom, script calls for 300 decisions of one turn]: groups of at most 128 (128, 128,
+  // 44), each sent whole or, by default (from 16 items), as two halves
+  const splits: readonly [number | undefined, number][] = [
+    [Number.POSITIVE_INFINITY, 3],
+    [undefined, 6],
+  ];
+  for (const [batchSplitFrom, expectedCalls] of splits) {
+    it(`300 concurrent consumes of one client, batchSplitFrom ${batchSplitFrom ?? 'default'}: ${expectedCalls} script calls, exactly the limit allowed, in the order asked`, async () => {
+      const store = await openStore(
+        single(),
+        'batch',
+        `${prefix}-order-${expectedCalls}`,
+        undefined,
+        batchSplitFrom,
+      );
+      // the script is loaded on the connection before counting
+      await store.peek(request('warm', 1));
+      await resetStats(server.host, server.port);
+      const outcomes = await Promise.all(
+        Array.from({ length: 300 }, () => store.consume(request('one', 100))),
+      );
+      expect(await scriptCalls(server.host, server.port)).toBe(expectedCalls);
+      // the first 100 asked are the ones allowed, remaining counting down in the order asked
+      expect(outcomes.slice(0, 100).map((o) => o.remaining)).toEqual(
+        Array.from({ length: 100 }, (_, i) => 99 - i),
+      );
+      expect(outcomes.slice(0, 100).every((o) => o.allowed)).toBe(true);
+      expect(outcomes.slice(100).every((o) => !o.allowed && o.reason === 'limit_exceeded')).toBe(true);
+    });
+  }
 
-  it('on the server clock too (no explicit time): one call for the turn', async () => {
+  it('on the server clock too (no explicit time): one call for the turn, or two halves from 16 decisions', async () => {
     const store = await openStore(single(), 'batch', `${prefix}-server-time`);
     await store.peek(request('warm', 1, undefined));
+    await resetStats(server.host, server.port);
+    const few = await Promise.all(
+      Array.from({ length: 15 }, (_, i) => store.consume(request(`few${i % 5}`, 2, undefined))),
+    );
+    expect(await scriptCalls(server.host, server.port)).toBe(1);
+    expect(few.filter((o) => o.allowed)).toHaveLength(5 * 2);
     await resetStats(server.host, server.port);
     const outcomes = await Promise.all(
       Array.from({ length: 50 }, (_, i) => store.consume(request(`c${i % 5}`, 4, undefined))),
     );
-    expect(await scriptCalls(server.host, server.port)).toBe(1);
+    expect(await scriptCalls(server.host, server.port)).toBe(2);
     expect(outcomes.filter((o) => o.allowed)).toHaveLength(5 * 4);
   });
 

@@ -104,6 +104,25 @@ describe('CallBatcher', () => {
     ]);
   });
 
+  it('a call of splitFrom items or more goes out as two halves, back to back, each caller getting its own outcome', async () => {
+    const { sent, send } = recorder();
+    const batcher = new CallBatcher({ send, slotOf, maxItems: 100, splitFrom: 4 });
+    const asked = ['s1:a', 's2:x', 's1:b', 's1:c', 's2:y', 's1:d', 's1:e', 's2:z'];
+    const outcomes = await Promise.all(asked.map((k) => batcher.submit('allow', undefined, item(k))));
+    expect(sent.map((s) => s.keys)).toEqual([
+      ['s1:a', 's1:b', 's1:c'],
+      ['s1:d', 's1:e'],
+      ['s2:x', 's2:y', 's2:z'],
+    ]);
+    // position within its own call: s1:d is the first item of the second half
+    expect(outcomes.map((o) => o.remaining)).toEqual([0, 0, 1, 2, 1, 0, 1, 2]);
+  });
+
+  it('refuses a splitFrom below 2', () => {
+    const { send } = recorder();
+    expect(() => new CallBatcher({ send, slotOf, maxItems: 10, splitFrom: 1 })).toThrow(/splitFrom/);
+  });
+
   it('waits only for the current callback when idle, for the end of the turn while a call is out', async () => {
     const sent: string[][] = [];
     const pending: (() => void)[] = [];

@@ -33,6 +33,8 @@ export type RedisDispatch = 'batch' | 'per-call' | 'auto-pipeline';
 
 export const DEFAULT_DISPATCH: RedisDispatch = 'batch';
 export const DEFAULT_MAX_BATCH_ITEMS = 128;
+/** a batched call of this many items or more goes out as two halves (CallBatcher splitFrom) */
+export const DEFAULT_BATCH_SPLIT_FROM = 16;
 
 export interface RedisCounterStoreOptions {
   readonly connection: RedisConnectionOptions;
@@ -46,6 +48,11 @@ export interface RedisCounterStoreOptions {
   readonly dispatch?: RedisDispatch;
   /** most decisions in one batched script call (default 128; dispatch 'batch' only) */
   readonly maxBatchItems?: number;
+  /**
+   * a batched call of at least this many decisions goes out as two calls of half each, so Redis
+   * and this process overlap (default 16; Infinity: never split; dispatch 'batch' only)
+   */
+  readonly batchSplitFrom?: number;
 }
 
 /**
@@ -94,7 +101,12 @@ export class RedisCounterStore implements CounterStore {
         const maxItems = options.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS;
         // a single node or a Sentinel primary holds every slot: any keys share a call
         const slotOf = options.connection.mode === 'cluster' ? calculateSlot : () => 0;
-        return new CallBatcher({ send: (entry, call) => this.#scripts[entry](call), slotOf, maxItems });
+        return new CallBatcher({
+          send: (entry, call) => this.#scripts[entry](call),
+          slotOf,
+          maxItems,
+          splitFrom: options.batchSplitFrom ?? DEFAULT_BATCH_SPLIT_FROM,
+        });
       }
       default:
         return assertNever(dispatch);
