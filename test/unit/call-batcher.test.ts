@@ -118,6 +118,15 @@ describe('CallBatcher', () => {
     expect(outcomes.map((o) => o.remaining)).toEqual([0, 0, 1, 2, 1, 0, 1, 2]);
   });
 
+  it('a full call (maxItems) goes whole; the rest of the turn, if splitFrom or more, in halves', async () => {
+    const { sent, send } = recorder();
+    const batcher = new CallBatcher({ send, slotOf, maxItems: 4, splitFrom: 2 });
+    const asked = ['s0:1', 's0:2', 's0:3', 's0:4', 's0:5', 's0:6', 's0:7'];
+    const outcomes = await Promise.all(asked.map((k) => batcher.submit('allow', undefined, item(k))));
+    expect(sent.map((s) => s.keys)).toEqual([['s0:1', 's0:2', 's0:3', 's0:4'], ['s0:5', 's0:6'], ['s0:7']]);
+    expect(outcomes.map((o) => o.remaining)).toEqual([0, 1, 2, 3, 0, 1, 0]);
+  });
+
   it('refuses a splitFrom below 2', () => {
     const { send } = recorder();
     expect(() => new CallBatcher({ send, slotOf, maxItems: 10, splitFrom: 1 })).toThrow(/splitFrom/);
