@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/over-limit-cache.ts
  *
- * Prints one line per case; nothing is written to bench/results.
+ * Prints one line per case (a run is kept in bench/results/over-limit-cache.txt by hand).
  */
 import type { AlgorithmName } from '../src/core/types.js';
 import { OverLimitCache } from '../src/limiter/over-limit-cache.js';
