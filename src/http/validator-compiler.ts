@@ -1,5 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type ValueErrorIterator } from '@sinclair/typebox/compiler';
+import { TypeCompiler, type ValueError, type ValueErrorIterator } from '@sinclair/typebox/compiler';
 import type { FastifySchemaCompiler } from 'fastify';
 import { ValidationError, type FieldProblem } from '../errors.js';
 
@@ -10,12 +10,26 @@ const FIELD_PREFIX: Readonly<Record<string, string>> = {
   headers: 'header',
 };
 
+/** The values a union of string literals allows (an enumeration such as the algorithms), if it is one. */
+function literalChoices(schema: TSchema): string[] | undefined {
+  const anyOf = (schema as { anyOf?: unknown }).anyOf;
+  if (!Array.isArray(anyOf)) return undefined;
+  const values = anyOf.map((option) => (option as { const?: unknown }).const);
+  return values.every((v): v is string => typeof v === 'string') ? values : undefined;
+}
+
+/** TypeBox's message, except that a wrong enumeration value names the values allowed. */
+function messageOf(error: ValueError): string {
+  const choices = literalChoices(error.schema);
+  return choices === undefined ? error.message : `must be one of ${choices.join(', ')}`;
+}
+
 /** TypeBox errors as field problems, the first message per field, paths under `prefix`. */
 export function problemsOf(errors: ValueErrorIterator, prefix = ''): FieldProblem[] {
   const byField = new Map<string, string>();
   for (const error of errors) {
     const field = `${prefix}${error.path === '' ? (prefix === '' ? '/' : '') : error.path}`;
-    if (!byField.has(field)) byField.set(field, error.message);
+    if (!byField.has(field)) byField.set(field, messageOf(error));
   }
   return [...byField].map(([field, message]) => ({ field, message }));
 }

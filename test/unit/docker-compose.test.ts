@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
@@ -45,5 +45,26 @@ describe('docker-compose.yml', () => {
       expect(env.HOST).toBe('0.0.0.0');
       expect(env.RL_ADMIN_TOKEN).toBeTruthy();
     }
+  });
+});
+
+// No engine to build it either: the Dockerfile is checked for what a build would trip on.
+describe('Dockerfile', () => {
+  const root = new URL('../../', import.meta.url);
+  const lines = readFileSync(new URL('Dockerfile', root), 'utf8').split('\n');
+
+  it('copies only files and folders that exist in the repository', () => {
+    const sources = lines
+      .filter((line) => line.startsWith('COPY '))
+      .flatMap((line) => line.split(/\s+/).slice(1, -1))
+      .filter((part) => !part.startsWith('--'));
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) expect(existsSync(new URL(source, root)), source).toBe(true);
+  });
+
+  it('runs node itself as PID 1, so SIGTERM reaches the service and its graceful shutdown', () => {
+    expect(lines.filter((line) => line.startsWith('CMD '))).toEqual([
+      'CMD ["node", "--import", "tsx", "src/main.ts"]',
+    ]);
   });
 });
