@@ -192,6 +192,39 @@ describe('batched dispatch on a single redis-server', () => {
     }
   });
 
+  it('a key of another type (a hash) or foreign data in a turn split in halves: the others keep their order', async () => {
+    const keyPrefix = `${prefix}-foreign-split`;
+    const store = await openStore(single(), 'batch', keyPrefix);
+    const admin = new Redis(server.url);
+    try {
+      await admin.hset(counterKey(keyPrefix, 'hash', 'fixed-window'), 'field', 'value');
+      await admin.set(counterKey(keyPrefix, 'junk', 'fixed-window'), '\xc1');
+      // 60 decisions in one turn (two calls of 30): client "a" asked 20 times, among keys that fail
+      const ids = Array.from({ length: 20 }, () => ['junk', 'a', 'hash']).flat();
+      await resetStats(server.host, server.port);
+      const results = await Promise.allSettled(ids.map((id) => store.consume(request(id, 10))));
+      expect(await scriptCalls(server.host, server.port)).toBe(2);
+      const mine = results.filter((_, i) => ids[i] === 'a');
+      // the first 10 asked are allowed, counting down in the order asked, then denied
+      expect(mine.map((r) => (r.status === 'fulfilled' ? r.value.remaining : String(r.reason)))).toEqual([
+        ...Array.from({ length: 10 }, (_, i) => 9 - i),
+        ...Array.from({ length: 10 }, () => 0),
+      ]);
+      expect(mine.map((r) => r.status === 'fulfilled' && r.value.allowed)).toEqual([
+        ...Array.from({ length: 10 }, () => true),
+        ...Array.from({ length: 10 }, () => false),
+      ]);
+      const failed = results.filter((_, i) => ids[i] !== 'a');
+      expect(failed.every((r) => r.status === 'rejected' && r.reason instanceof StoreUnavailableError)).toBe(
+        true,
+      );
+      expect(await admin.hget(counterKey(keyPrefix, 'hash', 'fixed-window'), 'field')).toBe('value');
+      expect(await admin.pttl(counterKey(keyPrefix, 'hash', 'fixed-window'))).toBe(-1);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
   it('refuses auto-pipelining on a Cluster', () => {
     expect(() => new RedisCounterStore({ connection: clustered(), dispatch: 'auto-pipeline' })).toThrow(
       /ioredis#536/,

@@ -6,7 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../src/core/types.js';
 import { CallBatcher } from '../../src/store/redis/call-batcher.js';
-import type { ScriptCall, ScriptEntry, ScriptItem } from '../../src/store/redis/script-registry.js';
+import type {
+  ItemResult,
+  ScriptCall,
+  ScriptEntry,
+  ScriptItem,
+} from '../../src/store/redis/script-registry.js';
 
 interface Sent {
   readonly entry: ScriptEntry;
@@ -127,9 +132,31 @@ describe('CallBatcher', () => {
     expect(outcomes.map((o) => o.remaining)).toEqual([0, 1, 2, 3, 0, 1, 0]);
   });
 
-  it('refuses a splitFrom below 2', () => {
+  it('splits from exactly splitFrom items', async () => {
+    for (const [count, calls] of [
+      [3, [['s0:0', 's0:1', 's0:2']]],
+      [
+        4,
+        [
+          ['s0:0', 's0:1'],
+          ['s0:2', 's0:3'],
+        ],
+      ],
+    ] as const) {
+      const { sent, send } = recorder();
+      const batcher = new CallBatcher({ send, slotOf, maxItems: 100, splitFrom: 4 });
+      await Promise.all(
+        Array.from({ length: count }, (_, i) => batcher.submit('allow', undefined, item(`s0:${i}`))),
+      );
+      expect(sent.map((s) => s.keys)).toEqual(calls);
+    }
+  });
+
+  it('refuses a splitFrom below 2 or not an integer', () => {
     const { send } = recorder();
     expect(() => new CallBatcher({ send, slotOf, maxItems: 10, splitFrom: 1 })).toThrow(/splitFrom/);
+    expect(() => new CallBatcher({ send, slotOf, maxItems: 10, splitFrom: 2.5 })).toThrow(/splitFrom/);
+    expect(() => new CallBatcher({ send, slotOf, maxItems: 10, splitFrom: Number.NaN })).toThrow(/splitFrom/);
   });
 
   it('waits only for the current callback when idle, for the end of the turn while a call is out', async () => {
@@ -201,38 +228,26 @@ describe('CallBatcher', () => {
     expect(sent).toHaveLength(2);
   });
 
-  it("RL_STATE <key>: that key's callers get the error, the others are sent again without it", async () => {
+  it('an item answered with an error (a key holding foreign data) fails that caller only; nothing is sent again', async () => {
     const foreign = new Error('RL_STATE s0:{x}:fw does not hold counter state');
-    const { sent, send } = recorder((call) =>
-      call.items.some((i) => i.key === 's0:{x}:fw') ? foreign : undefined,
-    );
+    const sent: string[][] = [];
+    const send = (_entry: ScriptEntry, call: ScriptCall): Promise<ItemResult[]> => {
+      sent.push(call.items.map((i) => i.key));
+      return Promise.resolve(
+        call.items.map((i, n) => (i.key === 's0:{x}:fw' ? foreign : outcomeFor(i.key, n))),
+      );
+    };
     const batcher = new CallBatcher({ send, slotOf, maxItems: 100 });
     const results = await Promise.allSettled(
       ['s0:{a}:fw', 's0:{x}:fw', 's0:{b}:fw', 's0:{x}:fw'].map((k) => batcher.submit('allow', 7, item(k))),
     );
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
-    expect(results[1]).toEqual({ status: 'rejected', reason: foreign });
-    expect(sent).toEqual([
-      { entry: 'allow', now: 7, keys: ['s0:{a}:fw', 's0:{x}:fw', 's0:{b}:fw', 's0:{x}:fw'] },
-      { entry: 'allow', now: 7, keys: ['s0:{a}:fw', 's0:{b}:fw'] },
-    ]);
-    // the retried callers get the outcomes of the second call
-    expect(results[2]).toEqual({ status: 'fulfilled', value: outcomeFor('s0:{b}:fw', 1) });
-  });
-
-  it('an RL_STATE error naming no key of the call fails the whole call', async () => {
-    const foreign = new Error('RL_STATE other:{k}:fw does not hold counter state');
-    const { sent, send } = recorder(() => foreign);
-    const batcher = new CallBatcher({ send, slotOf, maxItems: 100 });
-    const results = await Promise.allSettled([
-      batcher.submit('allow', undefined, item('s0:{a}:fw')),
-      batcher.submit('allow', undefined, item('s0:{b}:fw')),
-    ]);
     expect(results).toEqual([
+      { status: 'fulfilled', value: outcomeFor('s0:{a}:fw', 0) },
       { status: 'rejected', reason: foreign },
+      { status: 'fulfilled', value: outcomeFor('s0:{b}:fw', 2) },
       { status: 'rejected', reason: foreign },
     ]);
-    expect(sent).toHaveLength(1);
+    expect(sent).toEqual([['s0:{a}:fw', 's0:{x}:fw', 's0:{b}:fw', 's0:{x}:fw']]);
   });
 
   it('refuses a maxItems that is not a positive integer', () => {

@@ -19,18 +19,19 @@
  * requests read from many sockets, join); when none is, only until the current callback and its
  * microtasks are done (process.nextTick), so a lone decision on an idle store waits for nothing.
  *
- * One reply settles every caller of the call. A failed call fails its own callers only, with the
- * script's or the connection's error, except one kind: RL_STATE <key> (a key holding something
- * that is not counter state). The scripts read and check every key before writing any, so such a
- * call wrote nothing: the callers of that key get the error and the others are sent again, without
- * it. Deadlines are the caller's business (RedisCounterStore races each call against its own).
+ * One reply settles every caller of the call, each with its own item's result: an outcome, or the
+ * error of a key that holds something that is not counter state (the script answers such an item
+ * without deciding it and decides the others). A failed call fails its own callers only, with the
+ * script's or the connection's error; nothing is ever sent again, so no decision can overtake one
+ * asked before it. Deadlines are the caller's business (RedisCounterStore races each call against
+ * its own).
  */
 import type { Outcome } from '../../core/types.js';
-import type { ScriptCall, ScriptEntry, ScriptItem } from './script-registry.js';
+import type { ItemResult, ScriptCall, ScriptEntry, ScriptItem } from './script-registry.js';
 
 export interface CallBatcherOptions {
-  /** one script call; resolves with one outcome per item, in item order */
-  readonly send: (entry: ScriptEntry, call: ScriptCall) => Promise<Outcome[]>;
+  /** one script call; resolves with one result per item, in item order */
+  readonly send: (entry: ScriptEntry, call: ScriptCall) => Promise<ItemResult[]>;
   /** the Cluster slot of a key: only items of equal slots share a call */
   readonly slotOf: (key: string) => number;
   /** most items one call holds */
@@ -80,7 +81,11 @@ export class CallBatcher {
     this.#slotOf = options.slotOf;
     this.#maxItems = options.maxItems;
     this.#splitFrom = options.splitFrom ?? Number.POSITIVE_INFINITY;
-    if (!(this.#splitFrom >= 2)) throw new Error(`splitFrom must be at least 2, got ${this.#splitFrom}`);
+    if (!(this.#splitFrom >= 2) || !(Number.isInteger(this.#splitFrom) || this.#splitFrom === Infinity)) {
+      throw new Error(
+        `splitFrom must be an integer of at least 2 (or Infinity: never), got ${this.#splitFrom}`,
+      );
+    }
   }
 
   /** Queues one decision for this turn's calls; resolves with its outcome. */
@@ -127,40 +132,19 @@ export class CallBatcher {
   #dispatch(group: Group, waiters: readonly Waiter[]): void {
     this.#inFlight++;
     void this.#send(group.entry, { now: group.now, items: waiters.map((w) => w.item) }).then(
-      (outcomes) => {
+      (results) => {
         this.#inFlight--;
         waiters.forEach((waiter, i) => {
-          const outcome = outcomes[i];
-          if (outcome === undefined) waiter.reject(new Error(`script call replied no outcome for item ${i}`));
-          else waiter.resolve(outcome);
+          const result = results[i];
+          if (result === undefined) waiter.reject(new Error(`script call replied no outcome for item ${i}`));
+          else if (result instanceof Error) waiter.reject(result);
+          else waiter.resolve(result);
         });
       },
       (err: unknown) => {
         this.#inFlight--;
-        this.#failed(group, waiters, err);
+        for (const waiter of waiters) waiter.reject(err);
       },
     );
   }
-
-  #failed(group: Group, waiters: readonly Waiter[], err: unknown): void {
-    const foreign = foreignStateKey(err, waiters);
-    if (foreign === undefined) {
-      for (const waiter of waiters) waiter.reject(err);
-      return;
-    }
-    const others: Waiter[] = [];
-    for (const waiter of waiters) {
-      if (waiter.item.key === foreign) waiter.reject(err);
-      else others.push(waiter);
-    }
-    if (others.length > 0) this.#dispatch(group, others);
-  }
-}
-
-/** The key an RL_STATE error names (lib/call.lua: "RL_STATE <key> does not hold ..."), if one of ours. */
-function foreignStateKey(err: unknown, waiters: readonly Waiter[]): string | undefined {
-  if (!(err instanceof Error) || !err.message.startsWith('RL_STATE ')) return undefined;
-  // a key ends with ":<algorithm code>" after the closing "}" of its tag: no key plus a space is
-  // the start of another key, so the match is unambiguous
-  return waiters.find((w) => err.message.startsWith(`RL_STATE ${w.item.key} `))?.item.key;
 }

@@ -166,12 +166,13 @@ export class RedisCounterStore implements CounterStore {
     checkScriptItem(item);
     if (this.#batcher !== undefined)
       return this.#withDeadline(entry, this.#batcher.submit(entry, request.now, item));
-    const [outcome] = await this.#withDeadline(
+    const [result] = await this.#withDeadline(
       entry,
       this.#scripts[entry]({ now: request.now, items: [item] }),
     );
-    if (outcome === undefined) throw new StoreUnavailableError(`Redis ${entry} returned no outcome`);
-    return outcome;
+    if (result === undefined) throw new StoreUnavailableError(`Redis ${entry} returned no outcome`);
+    if (result instanceof Error) throw new StoreUnavailableError(`Redis ${entry} failed: ${result.message}`);
+    return result;
   }
 
   /**

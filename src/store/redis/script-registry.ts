@@ -56,18 +56,27 @@ export interface ScriptCall {
   readonly items: readonly ScriptItem[];
 }
 
+/**
+ * What a call answers for one item: its outcome, or, where the item's key holds something that is
+ * not counter state (another program's value), an Error naming the key: that item was not decided
+ * and the key was left untouched, while the call's other items were decided as usual.
+ */
+export type ItemResult = Outcome | Error;
+
 /** Typed access to the counter scripts on one client. */
 export interface CounterScripts {
-  /** decide every item and consume the budget of each one allowed */
-  allow(call: ScriptCall): Promise<Outcome[]>;
+  /** decide every item and consume the budget of each one allowed; one result per item, in order */
+  allow(call: ScriptCall): Promise<ItemResult[]>;
   /** what every item would get; consumes nothing */
-  peek(call: ScriptCall): Promise<Outcome[]>;
+  peek(call: ScriptCall): Promise<ItemResult[]>;
 }
 
 type ScriptArg = string | number;
 type ScriptCommand = (...args: ScriptArg[]) => Promise<unknown>;
 
 const REASONS = ['ok', 'limit_exceeded', 'cost_exceeds_limit'] as const;
+/** the reply's reason code of an item whose key holds foreign data (lib/call.lua) */
+const FOREIGN_STATE_CODE = 3;
 
 function checkInteger(field: string, value: number, min: number, max: number): void {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
@@ -103,7 +112,8 @@ function encodeCall(call: ScriptCall): ScriptArg[] {
 }
 
 /** 5 integers per item: allowed (1/0), remaining, resetMs, retryAfterMs, reason code. */
-function decodeReply(reply: unknown, count: number): Outcome[] {
+function decodeReply(reply: unknown, items: readonly ScriptItem[]): ItemResult[] {
+  const count = items.length;
   if (!Array.isArray(reply) || reply.length !== 5 * count) {
     throw new Error(`counter script replied ${JSON.stringify(reply)}, expected ${5 * count} integers`);
   }
@@ -112,8 +122,12 @@ function decodeReply(reply: unknown, count: number): Outcome[] {
       throw new Error(`counter script replied a non-integer: ${JSON.stringify(reply)}`);
     return v;
   });
-  const outcomes: Outcome[] = [];
+  const outcomes: ItemResult[] = [];
   for (let i = 0; i < values.length; i += 5) {
+    if (values[i + 4] === FOREIGN_STATE_CODE) {
+      outcomes.push(new Error(`RL_STATE ${items[i / 5]?.key ?? '?'} does not hold counter state`));
+      continue;
+    }
     const reason = REASONS[values[i + 4] ?? -1];
     if (reason === undefined)
       throw new Error(`counter script replied an unknown reason: ${JSON.stringify(reply)}`);
@@ -142,7 +156,7 @@ export function registerCounterScripts(client: Redis | Cluster): CounterScripts 
   const allow = defineScript(client, 'allow');
   const peek = defineScript(client, 'peek');
   return {
-    allow: async (call) => decodeReply(await allow(...encodeCall(call)), call.items.length),
-    peek: async (call) => decodeReply(await peek(...encodeCall(call)), call.items.length),
+    allow: async (call) => decodeReply(await allow(...encodeCall(call)), call.items),
+    peek: async (call) => decodeReply(await peek(...encodeCall(call)), call.items),
   };
 }

@@ -10,15 +10,17 @@
 --           effective limit (units, 1..2^53-1), window (ms, 1..31536000000)
 --
 -- Reply: 5 integers per item, in KEYS order: allowed (1/0), remaining (units), resetMs,
---        retryAfterMs (ms, rounded up), reason (0 ok, 1 limit_exceeded, 2 cost_exceeds_limit).
+--        retryAfterMs (ms, rounded up), reason (0 ok, 1 limit_exceeded, 2 cost_exceeds_limit,
+--        3 foreign state: the key holds something that is not counter state).
 -- Errors: RL_ARGS <what>   malformed KEYS/ARGV
---         RL_STATE <key>   the key holds something that is not counter state
 
 local now = callTime()
 local items = callItems()
 local states = readStates()
 local reply = {}
 for i, item in ipairs(items) do
-  appendOutcome(reply, item.algorithm.peek(states[KEYS[i]] or nil, now, item.cost, item.limit, item.windowMs))
+  local state = states[KEYS[i]]
+  if state == FOREIGN then appendForeign(reply)
+  else appendOutcome(reply, item.algorithm.peek(state or nil, now, item.cost, item.limit, item.windowMs)) end
 end
 return reply

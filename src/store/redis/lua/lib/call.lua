@@ -10,6 +10,11 @@ local ALGORITHM_FACTORIES = {
   lb = leakyBucketAlgorithm,
 }
 local REASON_CODES = { ok = 0, limit_exceeded = 1, cost_exceeds_limit = 2 }
+-- reply code of an item whose key holds something that is not counter state
+local FOREIGN_STATE_CODE = 3
+-- the state of such a key in readStates: its items are answered with FOREIGN_STATE_CODE, the key is
+-- neither read further nor written, and the call's other items are decided as usual
+local FOREIGN = {}
 -- DESIGN §3: windows are 1 s .. 1 year; the scripts accept any millisecond count up to a year
 local MAX_WINDOW_MS = 31536000000
 -- every write expires this long after its state has become equivalent to no state
@@ -61,18 +66,19 @@ local function callItems()
   return items
 end
 
--- the decoded state of every key (a MessagePack array of integers), false where there is none;
--- all keys are read (and checked) before anything is written
+-- the decoded state of every key (a MessagePack array of integers), false where there is none,
+-- FOREIGN where the key holds anything else (GET fails on a non-string type: that is FOREIGN too)
 local function readStates()
   local states = {}
   for i = 1, #KEYS do
     local key = KEYS[i]
     if states[key] == nil then
-      local raw = redis.call('GET', key)
-      if raw then
+      local got, raw = pcall(redis.call, 'GET', key)
+      if not got then
+        states[key] = FOREIGN
+      elseif raw then
         local ok, state = pcall(cmsgpack.unpack, raw)
-        if not ok or type(state) ~= 'table' then error({ err = 'RL_STATE ' .. key .. ' does not hold counter state' }) end
-        states[key] = state
+        if ok and type(state) == 'table' then states[key] = state else states[key] = FOREIGN end
       else
         states[key] = false
       end
@@ -107,6 +113,16 @@ end
 
 -- Times in an outcome are at most 2^53-1 (lib/outcomes.lua), so every reply value is an exact
 -- integer.
+-- The reply of an item whose key is FOREIGN: nothing decided, nothing written.
+local function appendForeign(reply)
+  local n = #reply
+  reply[n + 1] = 0
+  reply[n + 2] = 0
+  reply[n + 3] = 0
+  reply[n + 4] = 0
+  reply[n + 5] = FOREIGN_STATE_CODE
+end
+
 local function appendOutcome(reply, outcome)
   local n = #reply
   if outcome.allowed then reply[n + 1] = 1 else reply[n + 1] = 0 end
