@@ -14,6 +14,9 @@ import { registerUsageRoutes } from './http/usage-routes.js';
 import { typeBoxValidatorCompiler } from './http/validator-compiler.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
+import { RateLimitedLog } from './observability/rate-limited-log.js';
+import type { Clock } from './core/clock.js';
+import { systemClock } from './store/memory/system-clock.js';
 
 export interface AppDeps {
   readonly limiter: RateLimiter;
@@ -24,7 +27,12 @@ export interface AppDeps {
   readonly readiness: ReadinessCheck;
   /** what /v1/status reports (instances, etcd mirror, counter store); without it, no /v1/status */
   readonly status?: StatusSource;
+  /** times the outage log's interval (default: the system clock) */
+  readonly clock?: Clock;
 }
+
+/** At most one log line per 503 code in this long, with the count of those left out. */
+const OUTAGE_LOG_INTERVAL_MS = 5000;
 
 /** Room for a 512-byte id fully percent-encoded (3 characters per byte). */
 const MAX_PARAM_LENGTH = 2048;
@@ -33,14 +41,19 @@ const BODY_LIMIT = 4 * 1024 * 1024;
 
 /** The HTTP service around a RateLimiter. Never listens: main.ts does, tests use inject(). */
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const logger: FastifyBaseLogger = deps.logger.child({ component: 'http' });
+  const httpLogger = deps.logger.child({ component: 'http' });
+  const logger: FastifyBaseLogger = httpLogger;
+  const reporting = {
+    metrics: deps.metrics,
+    outageLog: new RateLimitedLog(httpLogger, OUTAGE_LOG_INTERVAL_MS, deps.clock ?? systemClock),
+  };
   const app = Fastify({
     loggerInstance: logger,
     // one line per request at info level would swamp the logs at the rates this serves
     logController: new LogController({ disableRequestLogging: true }),
     // malformed percent-encoding in a path, answered before routing
     frameworkErrors: (error, request, reply) => {
-      answerError(error, request, reply, deps.metrics);
+      answerError(error, request, reply, reporting);
     },
     // no per-request child logger (an allocation per request); lines that need it carry reqId
     childLoggerFactory: (parent) => parent,
@@ -48,7 +61,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   });
 
-  registerErrorHandling(app, deps.metrics);
+  registerErrorHandling(app, reporting);
   // JSON only: a text/plain body is a 415, not a string handed to the validator
   app.removeContentTypeParser('text/plain');
 

@@ -148,6 +148,11 @@ async function buildConfig(settings: Settings, deps: StoreDeps): Promise<Config>
   }
 }
 
+/** How long /readyz waits for Redis: the allow deadline, but at least 250 ms, so load alone does not flap it. */
+function readinessTimeoutMs(storeDeadlineMs: number): number {
+  return Math.max(storeDeadlineMs, 250);
+}
+
 interface Counters {
   readonly kind: 'memory' | 'redis';
   readonly store: CounterStore;
@@ -174,10 +179,14 @@ function buildCounters(settings: Settings, deps: StoreDeps): Counters {
   return {
     kind: 'redis',
     store,
+    // connected, and the server answers: a stopped Redis keeps its TCP connections up
     check: () =>
-      store.ready(settings.storeDeadlineMs).then(
-        () => 'ok',
-        (err: unknown) => (err instanceof Error ? err.message : String(err)),
-      ),
+      store
+        .ready(readinessTimeoutMs(settings.storeDeadlineMs))
+        .then(() => store.ping(readinessTimeoutMs(settings.storeDeadlineMs)))
+        .then(
+          () => 'ok',
+          (err: unknown) => (err instanceof Error ? err.message : String(err)),
+        ),
   };
 }

@@ -21,7 +21,8 @@ export function utf8ByteLength(s: string): number {
   return bytes;
 }
 
-function clientIdProblem(id: unknown): string | undefined {
+/** Why `id` is not a valid client id (DESIGN §3), or undefined when it is one. */
+export function clientIdProblem(id: unknown): string | undefined {
   if (typeof id !== 'string') return 'must be a string';
   if (id.length === 0) return 'must not be empty';
   if (LONE_SURROGATE.test(id)) return 'must be valid UTF-8 (unpaired surrogate)';

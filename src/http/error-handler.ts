@@ -10,6 +10,7 @@ import {
   type FieldProblem,
 } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { RateLimitedLog } from '../observability/rate-limited-log.js';
 
 /** RFC 9457 problem details plus our stable `code` (and field problems for VALIDATION_FAILED). */
 export interface Problem {
@@ -95,20 +96,32 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
 }
 
+/** What answering an error reports to: metrics, and the log of store outages (rate limited). */
+export interface ErrorReporting {
+  readonly metrics: Metrics;
+  /** 503s: a Redis or etcd outage fails every request alike, so one line per code per interval */
+  readonly outageLog: RateLimitedLog;
+}
+
 /**
- * Answers any error as a problem. Client errors are logged at debug level; server errors at
- * error level with the cause (the body never carries it).
+ * Answers any error as a problem. Client errors are logged at debug level; an unavailable store
+ * (503) at error level, rate limited, with the count of those left out; any other server error
+ * (a bug) at error level every time, with the cause. The body never carries the cause.
  */
 export function answerError(
   error: unknown,
   request: FastifyRequest,
   reply: FastifyReply,
-  metrics: Metrics,
+  reporting: ErrorReporting,
 ): FastifyReply {
   const typed = toRateLimiterError(error);
   const problem = typed === undefined ? INTERNAL : problemFor(typed);
-  metrics.recordError(problem.code);
-  if (problem.status >= 500)
+  reporting.metrics.recordError(problem.code);
+  if (problem.status === 503)
+    reporting.outageLog.error(problem.code, error, 'request failed: store unavailable', {
+      reqId: request.id,
+    });
+  else if (problem.status >= 500)
     request.log.error({ err: error, code: problem.code, reqId: request.id }, 'request failed');
   else
     request.log.debug({ code: problem.code, status: problem.status, reqId: request.id }, 'request rejected');
@@ -116,10 +129,15 @@ export function answerError(
 }
 
 /** Every error and unknown route becomes application/problem+json. */
-export function registerErrorHandling(app: FastifyInstance, metrics: Metrics): void {
-  app.setErrorHandler((error, request, reply) => answerError(error, request, reply, metrics));
+export function registerErrorHandling(app: FastifyInstance, reporting: ErrorReporting): void {
+  app.setErrorHandler((error, request, reply) => answerError(error, request, reply, reporting));
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';
-    return answerError(new NotFoundError(`no route for ${request.method} ${path}`), request, reply, metrics);
+    return answerError(
+      new NotFoundError(`no route for ${request.method} ${path}`),
+      request,
+      reply,
+      reporting,
+    );
   });
 }

@@ -93,6 +93,19 @@ describe('RedisCounterStore deadline', () => {
     }
   });
 
+  it('ping answers while Redis answers, and rejects with StoreUnavailableError while it is stopped', async () => {
+    const store = newStore();
+    try {
+      await store.ready();
+      await expect(store.ping(1000)).resolves.toBeUndefined();
+      // the connection stays up (ready), the server answers nothing
+      await whilePaused(() => expect(store.ping(100)).rejects.toThrow(/ping did not answer within 100 ms/));
+      await expect(store.ping(1000)).resolves.toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a late failure after close() is not an unhandled rejection either', async () => {
     const store = newStore();
     await store.ready();

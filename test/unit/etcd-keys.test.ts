@@ -55,6 +55,20 @@ describe('encodeKeyId / decodeKeyId', () => {
   ])('rejects a non-canonical segment: %s', (_name, segment) => {
     expect(decodeKeyId(segment)).toBeUndefined();
   });
+
+  it.each([
+    ['NUL', '%00'],
+    ['DEL', 'a%7F'],
+    ['a C1 control', '%C2%80'],
+    ['513 bytes', 'x'.repeat(513)],
+    ['513 bytes encoded', `${'x'.repeat(511)}%C3%A9`],
+  ])('rejects the canonical segment of an id the API refuses: %s', (_name, segment) => {
+    expect(decodeKeyId(segment)).toBeUndefined();
+  });
+
+  it('accepts 512 bytes', () => {
+    expect(decodeKeyId(`${'x'.repeat(510)}%C3%A9`)).toBe(`${'x'.repeat(510)}é`);
+  });
 });
 
 describe('EtcdKeys', () => {

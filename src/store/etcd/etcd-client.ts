@@ -20,7 +20,7 @@ import {
   type RawKeyValue,
   type RawRangeResponse,
 } from './range-codec.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import { RateLimitedLog } from '../../observability/rate-limited-log.js';
 
 /**
  * The one adapter around the etcd3 package. It owns:

@@ -14,6 +14,7 @@
  * encoding is accepted back: `%2f`, `%41` or a raw space would give a second key for one id, so such
  * keys are reported as invalid instead of being guessed at.
  */
+import { clientIdProblem } from '../../core/validate.js';
 
 export const DEFAULT_ETCD_PREFIX = '/ratelimiter';
 
@@ -37,8 +38,17 @@ export function encodeKeyId(id: string): string {
   return encodeURIComponent(id);
 }
 
-/** The id of a key segment, or undefined when the segment is not exactly `encodeKeyId(id)` of any id. */
+/**
+ * The id of a key segment, or undefined when the segment is not exactly `encodeKeyId(id)` of a
+ * valid client id (an id the API would refuse, with a control character or over 512 bytes, could
+ * never be asked for: its key is reported as invalid rather than kept unused).
+ */
 export function decodeKeyId(segment: string): string | undefined {
+  const id = canonicalId(segment);
+  return id !== undefined && clientIdProblem(id) === undefined ? id : undefined;
+}
+
+function canonicalId(segment: string): string | undefined {
   if (UNRESERVED.test(segment)) return segment;
   if (segment.length === 0) return undefined;
   let id: string;

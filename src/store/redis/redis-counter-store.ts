@@ -126,6 +126,17 @@ export class RedisCounterStore implements CounterStore {
     }
   }
 
+  /**
+   * Resolves when Redis (on a Cluster, every primary) answers PING within timeoutMs (default: the
+   * store's deadline); rejects with StoreUnavailableError otherwise. A connection can look ready
+   * while the server behind it answers nothing (a stopped or overloaded process): readiness asks.
+   */
+  async ping(timeoutMs = this.#deadlineMs): Promise<void> {
+    const client = this.#client;
+    const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+    await this.#withDeadline('ping', Promise.all(nodes.map((node) => node.ping())), timeoutMs);
+  }
+
   async consume(request: CounterRequest): Promise<Outcome> {
     return this.#decide('allow', request);
   }
@@ -179,12 +190,12 @@ export class RedisCounterStore implements CounterStore {
    * `work`, or a StoreUnavailableError once the deadline passes (work keeps its handlers, so a
    * late rejection is handled, not unhandled). Our own typed errors (bad input) pass through.
    */
-  async #withDeadline<T>(operation: string, work: Promise<T>): Promise<T> {
+  async #withDeadline<T>(operation: string, work: Promise<T>, deadlineMs = this.#deadlineMs): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        reject(new StoreUnavailableError(`Redis ${operation} did not answer within ${this.#deadlineMs} ms`));
-      }, this.#deadlineMs);
+        reject(new StoreUnavailableError(`Redis ${operation} did not answer within ${deadlineMs} ms`));
+      }, deadlineMs);
     });
     try {
       return await Promise.race([work, deadline]);

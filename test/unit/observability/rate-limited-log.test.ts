@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimitedLog } from '../../src/store/etcd/rate-limited-log.js';
-import { ManualClock } from '../../src/store/memory/manual-clock.js';
-import { captureLogs } from '../support/captured-logger.js';
+import { RateLimitedLog } from '../../../src/observability/rate-limited-log.js';
+import { ManualClock } from '../../../src/store/memory/manual-clock.js';
+import { captureLogs } from '../../support/captured-logger.js';
 
 describe('RateLimitedLog', () => {
   it('logs at most one error per kind per interval and reports how many it suppressed', () => {

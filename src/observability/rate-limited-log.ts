@@ -1,10 +1,10 @@
-import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../observability/logger.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from './logger.js';
 
 /**
- * Error logs that cannot flood: at most one line per `kind` per `intervalMs`. While etcd is down a
- * watch fails every few hundred milliseconds and every write fails; one line every few seconds says
- * the same, and carries how many were suppressed since the previous one.
+ * Error logs that cannot flood: at most one line per `kind` per `intervalMs`. While etcd or Redis is
+ * down a watch fails every few hundred milliseconds and every request fails; one line every few
+ * seconds says the same, and carries how many were suppressed since the previous one.
  */
 export class RateLimitedLog {
   readonly #logger: Logger;
@@ -20,7 +20,7 @@ export class RateLimitedLog {
   }
 
   /** Logs `message` at error level unless `kind` was logged less than the interval ago. */
-  error(kind: string, err: unknown, message: string): void {
+  error(kind: string, err: unknown, message: string, fields: Readonly<Record<string, unknown>> = {}): void {
     const now = this.#clock.now();
     const last = this.#lastAt.get(kind);
     if (last !== undefined && now - last < this.#intervalMs) {
@@ -30,7 +30,7 @@ export class RateLimitedLog {
     const suppressed = this.#suppressed.get(kind) ?? 0;
     this.#lastAt.set(kind, now);
     this.#suppressed.delete(kind);
-    this.#logger.error({ err, kind, suppressed }, message);
+    this.#logger.error({ ...fields, err, kind, suppressed }, message);
   }
 
   /** Logs a recovery at info level and lets the next failure of `kind` log at once. */
