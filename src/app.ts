@@ -29,6 +29,12 @@ export interface AppDeps {
   readonly status?: StatusSource;
   /** times the outage log's interval (default: the system clock) */
   readonly clock?: Clock;
+  /**
+   * True once the service is shutting down: every response from then on, including those of
+   * requests already in flight, says `Connection: close`, so no keep-alive client sends a next
+   * request on a socket about to close (it would get a reset, not knowing whether it was served)
+   */
+  readonly draining?: () => boolean;
 }
 
 /** At most one log line per 503 code in this long, with the count of those left out. */
@@ -59,7 +65,17 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     childLoggerFactory: (parent) => parent,
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // while draining, a request that arrives on an open keep-alive connection is still answered
+    // (fastify marks it Connection: close) rather than refused with a plain-JSON 503
+    return503OnClosing: false,
   });
+  const draining = deps.draining;
+  if (draining !== undefined) {
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      if (draining()) void reply.header('connection', 'close');
+      done(null, payload);
+    });
+  }
 
   registerErrorHandling(app, reporting);
   // JSON only: a text/plain body is a 415, not a string handed to the validator

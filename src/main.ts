@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Server } from 'node:net';
 import { Registry } from 'prom-client';
 import { buildApp } from './app.js';
 import { SettingsError } from './errors.js';
@@ -19,6 +20,13 @@ import { systemClock } from './store/memory/system-clock.js';
 
 /** Longest a graceful shutdown may take before the process gives up and exits 1. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+/**
+ * Before closing, how long open connections get to notice `Connection: close` on their next
+ * response and close by themselves (closing an idle keep-alive socket races with a request its
+ * client is sending: the client gets a reset and cannot tell whether it was served).
+ */
+const KEEP_ALIVE_DRAIN_MS = 1000;
+const KEEP_ALIVE_POLL_MS = 50;
 
 /** Invalid configuration: print the one message listing every problem, exit 1. */
 function exitOnSettingsError(err: unknown): never {
@@ -106,6 +114,7 @@ async function main(): Promise<void> {
     admin: { token: settings.adminToken, listenIsLoopback: isLoopbackHost(settings.host) },
     readiness,
     status: { registry: stores.registry, counters: stores.kinds.counters, etcdStats: stores.etcdStats },
+    draining: () => shuttingDown,
   });
 
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
@@ -119,6 +128,7 @@ async function main(): Promise<void> {
       logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out');
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS).unref();
+    await untilConnectionsClose(app.server, KEEP_ALIVE_DRAIN_MS);
     await app.close();
     await stores.close();
     logger.info('stopped');
@@ -149,3 +159,15 @@ main().catch((err: unknown) => {
   );
   process.exit(1);
 });
+
+/** Resolves once `server` has no open connection, or after `maxMs`. */
+async function untilConnectionsClose(server: Server, maxMs: number): Promise<void> {
+  const openConnections = (): Promise<number> =>
+    new Promise((resolve) => {
+      server.getConnections((err, count) => resolve(err === null ? count : 0));
+    });
+  const until = Date.now() + maxMs;
+  while ((await openConnections()) > 0 && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, KEEP_ALIVE_POLL_MS));
+  }
+}

@@ -48,6 +48,22 @@ describe('health', () => {
   });
 });
 
+describe('shutting down', () => {
+  it('every response says Connection: close once draining, and not before', async () => {
+    let draining = false;
+    t = createTestApp({ draining: () => draining });
+    const before = await t.inject({ method: 'GET', url: '/healthz' });
+    expect(before.headers.connection).not.toBe('close');
+    draining = true;
+    const during = await t.inject({ method: 'POST', url: '/v1/allow', payload: { clientId: 'nobody' } });
+    expect(during.statusCode).toBe(200);
+    expect(during.headers.connection).toBe('close');
+    const problem = await t.inject({ method: 'GET', url: '/nowhere' });
+    expect(problem.statusCode).toBe(404);
+    expect(problem.headers.connection).toBe('close');
+  });
+});
+
 describe('GET /metrics', () => {
   it('exposes decision and error counters with exact counts, and no client ids', async () => {
     t = createTestApp();

@@ -27,6 +27,8 @@ export interface TestAppOptions {
   readonly status?: StatusSource;
   /** log lines are collected in `logs` at this level; silent by default */
   readonly logLevel?: 'trace' | 'debug' | 'silent';
+  /** whether the service is shutting down (AppDeps.draining) */
+  readonly draining?: () => boolean;
 }
 
 export interface TestApp {
@@ -68,6 +70,7 @@ export function createTestApp(options: TestAppOptions = {}): TestApp {
     admin: { token: options.adminToken, listenIsLoopback: options.listenIsLoopback ?? true },
     readiness: options.readiness ?? (() => Promise.resolve({ status: 'ready', checks: { counters: 'ok' } })),
     ...(options.status === undefined ? {} : { status: options.status }),
+    ...(options.draining === undefined ? {} : { draining: options.draining }),
   });
   return {
     app,
