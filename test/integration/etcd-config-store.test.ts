@@ -254,11 +254,15 @@ describe('EtcdConfigStore', () => {
     await ctl('put', keys.limit('a'), '{"limit":20,"window":60}');
     await eventually(() => expect(store.getLimit('a')?.limit).toBe(20));
 
-    // a store starting now counts what is invalid in etcd and mirrors the rest
+    // a store starting now counts what is invalid in etcd, mirrors the rest, and for an invalid
+    // entry takes its last valid version from etcd's history: what the running store kept
     const fresh = await newStore(prefix);
     expect(fresh.getLimit('a')?.limit).toBe(20);
-    expect(fresh.getClientOverride('a')).toBeUndefined();
-    expect(fresh.getManualThrottle()).toBeUndefined();
+    expect(fresh.getClientOverride('a')).toEqual({ multiplier: 0.5 });
+    expect(fresh.getManualThrottle()).toEqual({ multiplier: 0.8, reason: 'ok' });
+    // never valid: absent; the controller's key (leased) is never taken from history
+    expect(fresh.getDefaults()).toBeUndefined();
+    expect(fresh.getControllerThrottle()).toBeUndefined();
     expect(fresh.size()).toBe(2);
     expect(fresh.stats().invalidEntries).toEqual({
       limit: 0,
@@ -269,6 +273,16 @@ describe('EtcdConfigStore', () => {
       instance: 0,
       key: 1,
     });
+
+    // once etcd's history is compacted away there is no valid version to go back to
+    const status = JSON.parse(await ctl('get', keys.limit('a'), '-w', 'json')) as {
+      header: { revision: number };
+    };
+    await ctl('compact', String(status.header.revision));
+    const late = await newStore(prefix);
+    expect(late.getLimit('a')?.limit).toBe(20);
+    expect(late.getClientOverride('a')).toBeUndefined();
+    expect(late.getManualThrottle()).toBeUndefined();
   });
 
   it('a timed manual override ends by itself on the wall clock, and announces it', async () => {

@@ -91,6 +91,13 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** One version of a key (EtcdClient.versionAt). */
+export interface KeyVersion {
+  readonly value: Buffer;
+  readonly createRevision: number;
+  readonly modRevision: number;
+}
+
 export interface RangePage {
   /** the store revision the page was read at */
   readonly revision: number;
@@ -267,6 +274,36 @@ export class EtcdClient {
       );
     });
     return { revision: Number(response.header.revision), value: response.kvs[0]?.value };
+  }
+
+  /**
+   * The version of `key` in force at `revision` (the newest when absent): its value and the
+   * revisions that created and last changed it; undefined when the key did not exist then, or when
+   * that revision has been compacted away (history gone is no history).
+   */
+  async versionAt(key: string, revision?: number): Promise<KeyVersion | undefined> {
+    let response;
+    try {
+      response = await this.#call('read', this.#readDeadlineMs, (options) =>
+        this.#etcd.kv.range(
+          { key: Buffer.from(key), ...(revision === undefined ? {} : { revision: String(revision) }) },
+          options,
+        ),
+      );
+    } catch (err) {
+      if (/compacted/i.test(describe(err))) return undefined;
+      throw new ControlPlaneUnavailableError(
+        `etcd did not answer a read of ${key} within ${this.#readDeadlineMs} ms: ${describe(err)}`,
+        { cause: err },
+      );
+    }
+    const kv = response.kvs[0];
+    if (kv === undefined) return undefined;
+    return {
+      value: kv.value,
+      createRevision: Number(kv.create_revision),
+      modRevision: Number(kv.mod_revision),
+    };
   }
 
   /** How many keys `[start, end)` holds, and the store revision it was counted at. */

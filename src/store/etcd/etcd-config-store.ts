@@ -71,6 +71,16 @@ const RELIST_FIRST_DELAY_MS = 100;
 const RELIST_MAX_DELAY_MS = 2_000;
 /** invalid entries logged one by one per list; the rest are summed up in one line */
 const INVALID_LOGS_PER_LIST = 20;
+/** invalid entries per list whose last valid version is looked up in etcd's history */
+const HISTORY_LOOKUPS_PER_LIST = 1000;
+/** versions one lookup goes back at most */
+const HISTORY_VERSIONS_BACK = 10;
+const HISTORY_KINDS: ReadonlySet<ParsedKey['kind']> = new Set([
+  'limit',
+  'client-override',
+  'defaults',
+  'manual-throttle',
+]);
 /** setTimeout's ceiling (~24.8 days); a later expiry re-arms */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -339,6 +349,8 @@ export class EtcdConfigStore implements ConfigStore {
     const mirror = emptyMirror();
     let invalidLogged = 0;
     let invalidTotal = 0;
+    // invalid entries with no last good value in the previous mirror (a first list has none)
+    const withoutGoodValue: string[] = [];
     const first = await this.#client.rangePage(start, end, this.#pageSize);
     const revision = first.revision;
     let page: RangePage | undefined = first;
@@ -376,11 +388,12 @@ export class EtcdConfigStore implements ConfigStore {
         if (!ok) {
           invalidTotal++;
           invalidLogged = Math.min(invalidLogged + 1, INVALID_LOGS_PER_LIST);
-          this.#carryOver(previous, mirror, key);
+          if (!this.#carryOver(previous, mirror, key)) withoutGoodValue.push(key);
         }
       }
       page = await next;
     }
+    await this.#lastValidFromHistory(mirror, withoutGoodValue, revision);
     if (invalidTotal > invalidLogged) {
       this.#logger.warn(
         { invalid: invalidTotal },
@@ -390,40 +403,98 @@ export class EtcdConfigStore implements ConfigStore {
     return { mirror, revision };
   }
 
-  /** Keeps the last good value of an entry that is invalid in the new list. */
-  #carryOver(previous: Mirror, mirror: Mirror, key: string): void {
+  /**
+   * Keeps the last good value of an entry that is invalid in the new list. Returns whether the
+   * previous mirror had one.
+   */
+  #carryOver(previous: Mirror, mirror: Mirror, key: string): boolean {
     const parsed = this.#keys.parse(key);
     switch (parsed.kind) {
       case 'limit': {
         const spec = previous.limits.get(parsed.clientId);
         if (spec !== undefined) mirror.limits.set(parsed.clientId, spec);
-        return;
+        return spec !== undefined;
       }
       case 'client-override': {
         const override = previous.overrides.get(parsed.clientId);
         if (override !== undefined) mirror.overrides.set(parsed.clientId, override);
-        return;
+        return override !== undefined;
       }
       case 'defaults':
         mirror.defaults = previous.defaults;
-        return;
+        return previous.defaults !== undefined;
       case 'controller-throttle':
         mirror.controller = previous.controller;
-        return;
+        return previous.controller !== undefined;
       case 'manual-throttle':
         mirror.manual = previous.manual;
         mirror.manualUntilMs = previous.manualUntilMs;
-        return;
+        return previous.manual !== undefined;
       case 'instance': {
         const heartbeat = previous.instances.get(parsed.instanceId);
         if (heartbeat !== undefined) mirror.instances.set(parsed.instanceId, heartbeat);
-        return;
+        return heartbeat !== undefined;
       }
       case 'invalid-id':
       case 'other':
-        return;
+        return false;
       default:
-        assertNever(parsed);
+        return assertNever(parsed);
+    }
+  }
+
+  /**
+   * For invalid entries this instance has no good value of (it has just started, say), the last
+   * valid version etcd still keeps of the same key since it was created: what an instance that was
+   * running all along kept in force, so a restart does not turn one bad write into a different
+   * answer (a bad `defaults` would otherwise deny every default client on restarted instances).
+   * Limits, overrides, defaults and the manual throttle only; leased keys (the controller's, the
+   * heartbeats) are left absent. Bounded; a failed lookup leaves the entry absent, as before.
+   */
+  async #lastValidFromHistory(mirror: Mirror, keys: readonly string[], revision: number): Promise<void> {
+    for (const key of keys.slice(0, HISTORY_LOOKUPS_PER_LIST)) {
+      const parsed = this.#keys.parse(key);
+      if (!HISTORY_KINDS.has(parsed.kind)) continue;
+      try {
+        let version = await this.#client.versionAt(key, revision);
+        for (let step = 0; version !== undefined && step < HISTORY_VERSIONS_BACK; step++) {
+          const before = version.modRevision - 1;
+          if (before < version.createRevision) break;
+          version = await this.#client.versionAt(key, before);
+          if (version === undefined) break;
+          const value = version.value.toString();
+          if (this.#isValid(parsed, value)) {
+            this.#apply(mirror, key, parsed, value, false);
+            this.#logger.info(
+              { key, modRevision: version.modRevision },
+              'invalid entry in etcd: its last valid version is in force',
+            );
+            break;
+          }
+        }
+      } catch (err) {
+        this.#logger.warn({ err, key }, 'could not read the history of an invalid entry; it stays absent');
+        return;
+      }
+    }
+  }
+
+  /** Whether `value` is a valid value for the key `parsed`, without counting or logging anything. */
+  #isValid(parsed: ParsedKey, value: string): boolean {
+    switch (parsed.kind) {
+      case 'limit':
+        return this.#specs.parse(value).ok;
+      case 'client-override':
+      case 'defaults':
+      case 'manual-throttle':
+        return parseConfigValue(parsed.kind, value, this.#defaultAlgorithm).ok;
+      case 'controller-throttle':
+      case 'instance':
+      case 'invalid-id':
+      case 'other':
+        return false;
+      default:
+        return assertNever(parsed);
     }
   }
 
