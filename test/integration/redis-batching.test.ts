@@ -199,8 +199,16 @@ describe('batched dispatch on a single redis-server', () => {
     try {
       await admin.hset(counterKey(keyPrefix, 'hash', 'fixed-window'), 'field', 'value');
       await admin.set(counterKey(keyPrefix, 'junk', 'fixed-window'), '\xc1');
+      // MessagePack that decodes, but not to an array of numbers: a map {"a":1}, an array ["x"]
+      await admin.set(counterKey(keyPrefix, 'map', 'fixed-window'), Buffer.from([0x81, 0xa1, 0x61, 0x01]));
+      await admin.set(counterKey(keyPrefix, 'strings', 'fixed-window'), Buffer.from([0x91, 0xa1, 0x78]));
       // 60 decisions in one turn (two calls of 30): client "a" asked 20 times, among keys that fail
-      const ids = Array.from({ length: 20 }, () => ['junk', 'a', 'hash']).flat();
+      const foreign = ['junk', 'hash', 'map', 'strings'];
+      const ids = Array.from({ length: 20 }, (_, i) => [
+        foreign[i % 4] ?? 'junk',
+        'a',
+        foreign[(i + 1) % 4] ?? 'hash',
+      ]).flat();
       await resetStats(server.host, server.port);
       const results = await Promise.allSettled(ids.map((id) => store.consume(request(id, 10))));
       expect(await scriptCalls(server.host, server.port)).toBe(2);
@@ -219,6 +227,12 @@ describe('batched dispatch on a single redis-server', () => {
         true,
       );
       expect(await admin.hget(counterKey(keyPrefix, 'hash', 'fixed-window'), 'field')).toBe('value');
+      expect(await admin.getBuffer(counterKey(keyPrefix, 'map', 'fixed-window'))).toEqual(
+        Buffer.from([0x81, 0xa1, 0x61, 0x01]),
+      );
+      expect(await admin.getBuffer(counterKey(keyPrefix, 'strings', 'fixed-window'))).toEqual(
+        Buffer.from([0x91, 0xa1, 0x78]),
+      );
       expect(await admin.pttl(counterKey(keyPrefix, 'hash', 'fixed-window'))).toBe(-1);
     } finally {
       admin.disconnect();

@@ -291,7 +291,7 @@ export class EtcdClient {
         ),
       );
     } catch (err) {
-      if (/compacted/i.test(describe(err))) return undefined;
+      if (isCompacted(err)) return undefined;
       throw new ControlPlaneUnavailableError(
         `etcd did not answer a read of ${key} within ${this.#readDeadlineMs} ms: ${describe(err)}`,
         { cause: err },
@@ -514,7 +514,8 @@ export class EtcdClient {
       } catch (err) {
         const retryable = err instanceof Error && isRecoverableError(err) && !this.#closed;
         if (!retryable || Date.now() + delay >= deadline) {
-          this.#log.error(kind, err, `etcd ${kind} failed`);
+          // a read at a compacted revision is an answer (that history is gone), not a failure
+          if (!isCompacted(err)) this.#log.error(kind, err, `etcd ${kind} failed`);
           throw err;
         }
       }
@@ -535,4 +536,9 @@ export class EtcdClient {
     if (this.#closed)
       throw new ControlPlaneUnavailableError('the etcd client is closed; nothing was written');
   }
+}
+
+/** etcd's answer to a read at a revision it has compacted away (mvcc: required revision has been compacted). */
+function isCompacted(err: unknown): boolean {
+  return /compacted/i.test(describe(err));
 }

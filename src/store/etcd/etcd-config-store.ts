@@ -72,7 +72,11 @@ const RELIST_MAX_DELAY_MS = 2_000;
 /** invalid entries logged one by one per list; the rest are summed up in one line */
 const INVALID_LOGS_PER_LIST = 20;
 /** invalid entries per list whose last valid version is looked up in etcd's history */
-const HISTORY_LOOKUPS_PER_LIST = 1000;
+const HISTORY_LOOKUPS_PER_LIST = 100;
+/** lookups in flight at once */
+const HISTORY_LOOKUPS_IN_FLIGHT = 8;
+/** failed lookups after which the rest are not tried (etcd is not answering: each waits its deadline) */
+const HISTORY_FAILURES_TO_STOP = 3;
 /** versions one lookup goes back at most */
 const HISTORY_VERSIONS_BACK = 10;
 const HISTORY_KINDS: ReadonlySet<ParsedKey['kind']> = new Set([
@@ -452,31 +456,57 @@ export class EtcdConfigStore implements ConfigStore {
    * heartbeats) are left absent. Bounded; a failed lookup leaves the entry absent, as before.
    */
   async #lastValidFromHistory(mirror: Mirror, keys: readonly string[], revision: number): Promise<void> {
-    for (const key of keys.slice(0, HISTORY_LOOKUPS_PER_LIST)) {
-      const parsed = this.#keys.parse(key);
-      if (!HISTORY_KINDS.has(parsed.kind)) continue;
-      try {
-        let version = await this.#client.versionAt(key, revision);
-        for (let step = 0; version !== undefined && step < HISTORY_VERSIONS_BACK; step++) {
-          const before = version.modRevision - 1;
-          if (before < version.createRevision) break;
-          version = await this.#client.versionAt(key, before);
-          if (version === undefined) break;
-          const value = version.value.toString();
-          if (this.#isValid(parsed, value)) {
-            this.#apply(mirror, key, parsed, value, false);
-            this.#logger.info(
-              { key, modRevision: version.modRevision },
-              'invalid entry in etcd: its last valid version is in force',
-            );
-            break;
-          }
+    const wanted = keys
+      .map((key) => ({ key, parsed: this.#keys.parse(key) }))
+      .filter(({ parsed }) => HISTORY_KINDS.has(parsed.kind))
+      .slice(0, HISTORY_LOOKUPS_PER_LIST);
+    const restored: { key: string; modRevision: number }[] = [];
+    let failures = 0;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < wanted.length && failures < HISTORY_FAILURES_TO_STOP) {
+        const entry = wanted[next++];
+        if (entry === undefined) return;
+        try {
+          const found = await this.#lastValidVersion(entry.key, entry.parsed, revision);
+          if (found === undefined) continue;
+          // lookups end in any order; each sets its own key only
+          this.#apply(mirror, entry.key, entry.parsed, found.value, false);
+          restored.push({ key: entry.key, modRevision: found.modRevision });
+        } catch (err) {
+          failures++;
+          this.#logger.warn(
+            { err, key: entry.key },
+            'could not read the history of an invalid entry; it stays absent',
+          );
         }
-      } catch (err) {
-        this.#logger.warn({ err, key }, 'could not read the history of an invalid entry; it stays absent');
-        return;
       }
+    };
+    await Promise.all(Array.from({ length: HISTORY_LOOKUPS_IN_FLIGHT }, worker));
+    if (restored.length > 0) {
+      this.#logger.info(
+        { restored: restored.length, first: restored.slice(0, INVALID_LOGS_PER_LIST) },
+        'invalid entries in etcd: their last valid versions are in force',
+      );
     }
+  }
+
+  /** The newest valid version of `key` before the one in force at `revision`, up to HISTORY_VERSIONS_BACK back. */
+  async #lastValidVersion(
+    key: string,
+    parsed: ParsedKey,
+    revision: number,
+  ): Promise<{ value: string; modRevision: number } | undefined> {
+    let version = await this.#client.versionAt(key, revision);
+    for (let step = 0; version !== undefined && step < HISTORY_VERSIONS_BACK; step++) {
+      const before = version.modRevision - 1;
+      if (before < version.createRevision) return undefined;
+      version = await this.#client.versionAt(key, before);
+      if (version === undefined) return undefined;
+      const value = version.value.toString();
+      if (this.#isValid(parsed, value)) return { value, modRevision: version.modRevision };
+    }
+    return undefined;
   }
 
   /** Whether `value` is a valid value for the key `parsed`, without counting or logging anything. */

@@ -66,6 +66,18 @@ local function callItems()
   return items
 end
 
+-- whether a decoded value is counter state: an array (keys 1..n, no others) of numbers
+local function isCounterState(state)
+  if type(state) ~= 'table' then return false end
+  local n = #state
+  local count = 0
+  for k, v in pairs(state) do
+    if type(k) ~= 'number' or k < 1 or k > n or type(v) ~= 'number' then return false end
+    count = count + 1
+  end
+  return count == n
+end
+
 -- the decoded state of every key (a MessagePack array of integers), false where there is none,
 -- FOREIGN where the key holds anything else (GET fails on a non-string type: that is FOREIGN too)
 local function readStates()
@@ -78,7 +90,7 @@ local function readStates()
         states[key] = FOREIGN
       elseif raw then
         local ok, state = pcall(cmsgpack.unpack, raw)
-        if ok and type(state) == 'table' then states[key] = state else states[key] = FOREIGN end
+        if ok and isCounterState(state) then states[key] = state else states[key] = FOREIGN end
       else
         states[key] = false
       end
