@@ -47,11 +47,10 @@ const BODY_LIMIT = 4 * 1024 * 1024;
 
 /** The HTTP service around a RateLimiter. Never listens: main.ts does, tests use inject(). */
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const httpLogger = deps.logger.child({ component: 'http' });
-  const logger: FastifyBaseLogger = httpLogger;
+  const logger: FastifyBaseLogger = deps.logger.child({ component: 'http' });
   const reporting = {
     metrics: deps.metrics,
-    outageLog: new RateLimitedLog(httpLogger, OUTAGE_LOG_INTERVAL_MS, deps.clock ?? systemClock),
+    outageLog: new RateLimitedLog(logger, OUTAGE_LOG_INTERVAL_MS, deps.clock ?? systemClock),
   };
   const app = Fastify({
     loggerInstance: logger,

@@ -176,14 +176,15 @@ function buildCounters(settings: Settings, deps: StoreDeps): Counters {
   });
   // allows fail fast (503) until Redis answers; the service starts either way and recovers by itself
   store.ready().catch((err: unknown) => log.error({ err }, 'redis not reachable at start-up; retrying'));
+  const readinessMs = readinessTimeoutMs(settings.storeDeadlineMs);
   return {
     kind: 'redis',
     store,
     // connected, and the server answers: a stopped Redis keeps its TCP connections up
     check: () =>
       store
-        .ready(readinessTimeoutMs(settings.storeDeadlineMs))
-        .then(() => store.ping(readinessTimeoutMs(settings.storeDeadlineMs)))
+        .ready(readinessMs)
+        .then(() => store.ping(readinessMs))
         .then(
           () => 'ok',
           (err: unknown) => (err instanceof Error ? err.message : String(err)),

@@ -7,13 +7,13 @@ import type { Logger } from './logger.js';
  * seconds says the same, and carries how many were suppressed since the previous one.
  */
 export class RateLimitedLog {
-  readonly #logger: Logger;
+  readonly #logger: Pick<Logger, 'error' | 'info'>;
   readonly #intervalMs: number;
   readonly #clock: Clock;
   readonly #lastAt = new Map<string, number>();
   readonly #suppressed = new Map<string, number>();
 
-  constructor(logger: Logger, intervalMs: number, clock: Clock) {
+  constructor(logger: Pick<Logger, 'error' | 'info'>, intervalMs: number, clock: Clock) {
     this.#logger = logger;
     this.#intervalMs = intervalMs;
     this.#clock = clock;

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALGORITHMS } from '../../src/core/types.js';
+import type { CounterRequest } from '../../src/store/counter-store.js';
 import { RedisCounterStore } from '../../src/store/redis/redis-counter-store.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 
@@ -70,36 +71,26 @@ describe('Redis counter keys expire', () => {
 
   it('a denial lengthens the TTL when the state matters for longer, and never shortens it', async () => {
     const key = (clientId: string, suffix: string): string => `${prefix}:v1:{${clientId}}:${suffix}`;
-    // token-bucket, 10 per second, all used: empty again within a second
-    await store.consume({
+    // client 'cut', token-bucket, `cost` of `limit` per second
+    const cutRequest = (cost: number, limit: number): CounterRequest => ({
       clientId: 'cut',
       algorithm: 'token-bucket',
-      cost: 10,
-      limit: 10,
+      cost,
+      limit,
       windowMs: WINDOW_MS,
     });
+    // token-bucket, 10 per second, all used: empty again within a second
+    await store.consume(cutRequest(10, 10));
     expect(await raw.pttl(key('cut', 'tb'))).toBeLessThanOrEqual(WINDOW_MS + TTL_SLACK_MS);
     // the limit cut to 1 per second: the same 10 units now take 10 s to drain
-    const cut = await store.consume({
-      clientId: 'cut',
-      algorithm: 'token-bucket',
-      cost: 1,
-      limit: 1,
-      windowMs: WINDOW_MS,
-    });
+    const cut = await store.consume(cutRequest(1, 1));
     expect(cut).toMatchObject({ allowed: false, reason: 'limit_exceeded' });
     expect(cut.resetMs).toBeGreaterThan(9 * WINDOW_MS);
     const extended = await raw.pttl(key('cut', 'tb'));
     expect(extended).toBeGreaterThan(WINDOW_MS + TTL_SLACK_MS);
     expect(extended).toBeLessThanOrEqual(cut.resetMs + TTL_SLACK_MS);
     // a denial under the old limit does not shorten it again
-    await store.consume({
-      clientId: 'cut',
-      algorithm: 'token-bucket',
-      cost: 10,
-      limit: 10,
-      windowMs: WINDOW_MS,
-    });
+    await store.consume(cutRequest(10, 10));
     expect(await raw.pttl(key('cut', 'tb'))).toBeGreaterThan(WINDOW_MS + TTL_SLACK_MS);
 
     // fixed-window, window lengthened from 1 s to 1 h: the running window stays open for the hour

@@ -222,10 +222,7 @@ export class EtcdClient {
     const response = await this.#call('read', this.#readDeadlineMs, (options) =>
       this.#etcd.rangeRaw(request, options),
     ).catch((err: unknown) => {
-      throw new ControlPlaneUnavailableError(
-        `etcd did not answer a read of ${start.toString()} within ${this.#readDeadlineMs} ms: ${describe(err)}`,
-        { cause: err },
-      );
+      throw this.#readFailed(`a read of ${start.toString()}`, err);
     });
     return response;
   }
@@ -268,10 +265,7 @@ export class EtcdClient {
     const response = await this.#call('read', this.#readDeadlineMs, (options) =>
       this.#etcd.kv.range({ key: Buffer.from(key) }, options),
     ).catch((err: unknown) => {
-      throw new ControlPlaneUnavailableError(
-        `etcd did not answer a read of ${key} within ${this.#readDeadlineMs} ms: ${describe(err)}`,
-        { cause: err },
-      );
+      throw this.#readFailed(`a read of ${key}`, err);
     });
     return { revision: Number(response.header.revision), value: response.kvs[0]?.value };
   }
@@ -292,10 +286,7 @@ export class EtcdClient {
       );
     } catch (err) {
       if (isCompacted(err)) return undefined;
-      throw new ControlPlaneUnavailableError(
-        `etcd did not answer a read of ${key} within ${this.#readDeadlineMs} ms: ${describe(err)}`,
-        { cause: err },
-      );
+      throw this.#readFailed(`a read of ${key}`, err);
     }
     const kv = response.kvs[0];
     if (kv === undefined) return undefined;
@@ -311,10 +302,7 @@ export class EtcdClient {
     const response = await this.#call('read', this.#readDeadlineMs, (options) =>
       this.#etcd.kv.range({ key: start, range_end: end, count_only: true }, options),
     ).catch((err: unknown) => {
-      throw new ControlPlaneUnavailableError(
-        `etcd did not answer a count of ${start.toString()} within ${this.#readDeadlineMs} ms: ${describe(err)}`,
-        { cause: err },
-      );
+      throw this.#readFailed(`a count of ${start.toString()}`, err);
     });
     return { revision: Number(response.header.revision), count: Number(response.count) };
   }
@@ -522,6 +510,13 @@ export class EtcdClient {
       await sleep(delay);
       delay = Math.min(delay * 2, RETRY_MAX_DELAY_MS);
     }
+  }
+
+  #readFailed(what: string, err: unknown): ControlPlaneUnavailableError {
+    return new ControlPlaneUnavailableError(
+      `etcd did not answer ${what} within ${this.#readDeadlineMs} ms: ${describe(err)}`,
+      { cause: err },
+    );
   }
 
   #writeFailed(what: string, err: unknown): ControlPlaneUnavailableError {

@@ -79,12 +79,6 @@ const HISTORY_LOOKUPS_IN_FLIGHT = 8;
 const HISTORY_FAILURES_TO_STOP = 3;
 /** versions one lookup goes back at most */
 const HISTORY_VERSIONS_BACK = 10;
-const HISTORY_KINDS: ReadonlySet<ParsedKey['kind']> = new Set([
-  'limit',
-  'client-override',
-  'defaults',
-  'manual-throttle',
-]);
 /** setTimeout's ceiling (~24.8 days); a later expiry re-arms */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -457,8 +451,11 @@ export class EtcdConfigStore implements ConfigStore {
    */
   async #lastValidFromHistory(mirror: Mirror, keys: readonly string[], revision: number): Promise<void> {
     const wanted = keys
-      .map((key) => ({ key, parsed: this.#keys.parse(key) }))
-      .filter(({ parsed }) => HISTORY_KINDS.has(parsed.kind))
+      .flatMap((key) => {
+        const parsed = this.#keys.parse(key);
+        const isValid = this.#historyValidator(parsed);
+        return isValid === undefined ? [] : [{ key, parsed, isValid }];
+      })
       .slice(0, HISTORY_LOOKUPS_PER_LIST);
     const restored: { key: string; modRevision: number }[] = [];
     let failures = 0;
@@ -468,7 +465,7 @@ export class EtcdConfigStore implements ConfigStore {
         const entry = wanted[next++];
         if (entry === undefined) return;
         try {
-          const found = await this.#lastValidVersion(entry.key, entry.parsed, revision);
+          const found = await this.#lastValidVersion(entry.key, entry.isValid, revision);
           if (found === undefined) continue;
           // lookups end in any order; each sets its own key only
           this.#apply(mirror, entry.key, entry.parsed, found.value, false);
@@ -494,7 +491,7 @@ export class EtcdConfigStore implements ConfigStore {
   /** The newest valid version of `key` before the one in force at `revision`, up to HISTORY_VERSIONS_BACK back. */
   async #lastValidVersion(
     key: string,
-    parsed: ParsedKey,
+    isValid: (value: string) => boolean,
     revision: number,
   ): Promise<{ value: string; modRevision: number } | undefined> {
     let version = await this.#client.versionAt(key, revision);
@@ -504,25 +501,31 @@ export class EtcdConfigStore implements ConfigStore {
       version = await this.#client.versionAt(key, before);
       if (version === undefined) return undefined;
       const value = version.value.toString();
-      if (this.#isValid(parsed, value)) return { value, modRevision: version.modRevision };
+      if (isValid(value)) return { value, modRevision: version.modRevision };
     }
     return undefined;
   }
 
-  /** Whether `value` is a valid value for the key `parsed`, without counting or logging anything. */
-  #isValid(parsed: ParsedKey, value: string): boolean {
+  /**
+   * How to tell a valid value of the key `parsed` without counting or logging anything, for the
+   * kinds whose last valid version history may restore; undefined for the rest (leased keys, keys
+   * that are not config).
+   */
+  #historyValidator(parsed: ParsedKey): ((value: string) => boolean) | undefined {
     switch (parsed.kind) {
       case 'limit':
-        return this.#specs.parse(value).ok;
+        return (value) => this.#specs.parse(value).ok;
       case 'client-override':
       case 'defaults':
-      case 'manual-throttle':
-        return parseConfigValue(parsed.kind, value, this.#defaultAlgorithm).ok;
+      case 'manual-throttle': {
+        const { kind } = parsed;
+        return (value) => parseConfigValue(kind, value, this.#defaultAlgorithm).ok;
+      }
       case 'controller-throttle':
       case 'instance':
       case 'invalid-id':
       case 'other':
-        return false;
+        return undefined;
       default:
         return assertNever(parsed);
     }

@@ -123,8 +123,6 @@ local function extendState(key, now, expiresAt)
   redis.call('PEXPIRE', key, ttlMs(now, expiresAt), 'GT')
 end
 
--- Times in an outcome are at most 2^53-1 (lib/outcomes.lua), so every reply value is an exact
--- integer.
 -- The reply of an item whose key is FOREIGN: nothing decided, nothing written.
 local function appendForeign(reply)
   local n = #reply
@@ -135,6 +133,8 @@ local function appendForeign(reply)
   reply[n + 5] = FOREIGN_STATE_CODE
 end
 
+-- Times in an outcome are at most 2^53-1 (lib/outcomes.lua), so every reply value is an exact
+-- integer.
 local function appendOutcome(reply, outcome)
   local n = #reply
   if outcome.allowed then reply[n + 1] = 1 else reply[n + 1] = 0 end
